@@ -1,0 +1,67 @@
+//! Decode + full validation of a real hash, beside the unavoidable floor measured in the same
+//! run: base64-decoding the 4000 characters and hashing the payload with SHA-256.
+//!
+//! Run with `cargo bench -p autopilot-hwhash`. Uses the HP EliteBook 840 G8 sample from
+//! `../shared/testdata/hwhash` (a synthetic device when that folder is absent).
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::sync::LazyLock;
+
+use base64::Engine;
+use divan::{Bencher, black_box};
+use sha2::{Digest, Sha256};
+
+static SAMPLE: LazyLock<String> = LazyLock::new(|| match autopilot_testkit::hwhash_dir() {
+    Some(dir) => {
+        autopilot_testkit::read_text(&dir, "hp-elitebook-840-g8.pmedley26-PowerShell.dd069fa.b64")
+    }
+    None => {
+        eprintln!("using a synthetic hash instead of the real sample");
+        let device = autopilot_hwhash::SyntheticDevice::new("HP", "EliteBook", "5CG1457YL8");
+        autopilot_hwhash::encode(&device.build()).unwrap()
+    }
+});
+
+fn main() {
+    LazyLock::force(&SAMPLE);
+    divan::main();
+}
+
+/// The floor: what any validating decoder must do at least.
+#[divan::bench]
+fn floor_base64_and_sha256(bencher: Bencher) {
+    let text = SAMPLE.as_str();
+    bencher.bench(|| {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(black_box(text))
+            .unwrap();
+        let p = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+        black_box(Sha256::digest(&bytes[..p]))
+    });
+}
+
+/// The full decode: text, framing, checksum, every record, consistency checks.
+#[divan::bench]
+fn decode_and_validate(bencher: Bencher) {
+    let text = SAMPLE.as_str();
+    bencher.bench(|| autopilot_hwhash::decode(black_box(text)).unwrap());
+}
+
+/// Decode plus the hardware identity, as the registration service uses it.
+#[divan::bench]
+fn decode_and_identify(bencher: Bencher) {
+    let text = SAMPLE.as_str();
+    bencher.bench(|| {
+        autopilot_hwhash::decode(black_box(text))
+            .unwrap()
+            .hardware_identity()
+    });
+}
+
+/// Encoding a decoded inventory back to text.
+#[divan::bench]
+fn encode(bencher: Bencher) {
+    let hash = autopilot_hwhash::decode(&SAMPLE).unwrap().hash;
+    bencher.bench(|| autopilot_hwhash::encode(black_box(&hash)).unwrap());
+}
