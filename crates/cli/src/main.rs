@@ -1,1 +1,47 @@
-fn main() {}
+//! `autopilot-graph`: the project's one binary.
+//!
+//! Subcommands so far: `hash inspect` and `hash generate`. The client side of this crate (CSV
+//! reading, reports) does not depend on any server crate, so it can become a lighter binary of
+//! its own later.
+
+mod csvfile;
+mod hash;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A self-hosted, Intune-faithful Microsoft Graph service for Windows Autopilot device
+/// registration, and the tools around it.
+#[derive(Debug, Parser)]
+#[command(name = "autopilot-graph", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect, validate and generate Autopilot hardware hashes, offline.
+    #[command(subcommand)]
+    Hash(hash::HashCommand),
+}
+
+/// Exit codes: 0 success / every hash valid, 1 an invalid hash, 2 usage or I/O error.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Hash(command) => hash::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            output::error_line(&format!("error: {err:#}"));
+            ExitCode::from(2)
+        }
+    }
+}

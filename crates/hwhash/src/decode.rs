@@ -306,7 +306,9 @@ impl RecordParser {
 
     /// Lenient mode: keep a malformed string's text, and anything else as raw bytes.
     fn salvage(&mut self, record_type: u16, value: &[u8]) {
-        let text = String::from(String::from_utf8_lossy(value).trim_end_matches('\0'));
+        let text = String::from_utf8_lossy(value)
+            .trim_end_matches('\0')
+            .to_owned();
         if let Some(slot) = self.string_slot(record_type) {
             *slot = Some(text);
         } else if matches!(record_type, 7 | 28) {

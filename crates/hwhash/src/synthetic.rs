@@ -70,7 +70,7 @@ impl SyntheticDevice {
             rng.hex(2),
             rng.hex(2)
         );
-        let disk_id: String = format!("{disk_serial}|SYNTHETIC NVME SSD 512GB|").into();
+        let disk_id = format!("{disk_serial}|SYNTHETIC NVME SSD 512GB|");
         let mut uuid: [u8; 16] = rng.array();
         uuid[7] = (uuid[7] & 0x0F) | 0x40; // version 4 (field 3 is little-endian on the wire)
         uuid[8] = (uuid[8] & 0x3F) | 0x80; // RFC 4122 variant
