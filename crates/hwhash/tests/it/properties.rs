@@ -413,7 +413,7 @@ fn encoder_refuses_what_cannot_be_stored() {
             ..
         })
     ));
-    h.serial_number = Some("X".repeat(3000).into());
+    h.serial_number = Some("X".repeat(3000));
     assert!(matches!(encode(&h), Err(EncodeError::TooLarge { .. })));
     h.serial_number = None;
     h.tpm_ek_public = Some(EkPublicKey(vec![1; 255]));
