@@ -142,29 +142,27 @@ pub fn decode_bytes_with(bytes: &[u8], options: DecodeOptions) -> Result<Decoded
         });
     }
 
-    let mut parser = RecordParser {
+    // Parse straight into the result, so the (large) inventory is never moved.
+    let mut decoded = Decoded {
         hash: HardwareHash::default(),
-        warnings,
-        lenient: options.lenient,
-        seen: 0,
-    };
-    for span in &records {
-        let (offset, length) = (usize::from(span.offset), usize::from(span.length));
-        let value = payload.get(offset + 4..offset + length).unwrap_or_default();
-        parser.record(span.record_type, offset, value)?;
-    }
-    let RecordParser {
-        hash, mut warnings, ..
-    } = parser;
-    check_consistency(&hash, &mut warnings);
-
-    Ok(Decoded {
-        hash,
         payload_length: payload_end,
         binary_length: bytes.len(),
         records,
         warnings,
-    })
+    };
+    let mut parser = RecordParser {
+        hash: &mut decoded.hash,
+        warnings: &mut decoded.warnings,
+        lenient: options.lenient,
+        seen: 0,
+    };
+    for span in &decoded.records {
+        let (offset, length) = (usize::from(span.offset), usize::from(span.length));
+        let value = payload.get(offset + 4..offset + length).unwrap_or_default();
+        parser.record(span.record_type, offset, value)?;
+    }
+    check_consistency(&decoded.hash, &mut decoded.warnings);
+    Ok(decoded)
 }
 
 /// Walks the TLV records between the header and the payload end.
@@ -264,9 +262,9 @@ impl<'a> Fields<'a> {
     }
 }
 
-struct RecordParser {
-    hash: HardwareHash,
-    warnings: Vec<Warning>,
+struct RecordParser<'a> {
+    hash: &'a mut HardwareHash,
+    warnings: &'a mut Vec<Warning>,
     lenient: bool,
     /// Bit n set when singleton type n has been seen.
     seen: u64,
@@ -277,7 +275,7 @@ fn is_singleton(record_type: u16) -> bool {
     matches!(record_type, 1..=5 | 10..=27 | 34..=37)
 }
 
-impl RecordParser {
+impl RecordParser<'_> {
     fn record(&mut self, record_type: u16, offset: usize, value: &[u8]) -> Result<(), DecodeError> {
         if is_singleton(record_type) {
             let bit = 1u64 << record_type;
@@ -322,7 +320,7 @@ impl RecordParser {
     }
 
     fn string_slot(&mut self, record_type: u16) -> Option<&mut Option<String>> {
-        let h = &mut self.hash;
+        let h = &mut *self.hash;
         Some(match record_type {
             13 => &mut h.tpm_version,
             14 => &mut h.serial_number,
@@ -366,7 +364,7 @@ impl RecordParser {
                 Err(size(expected))
             }
         };
-        let h = &mut self.hash;
+        let h = &mut *self.hash;
         match record_type {
             1 => {
                 let mut f = fixed(24, "24")?;
@@ -596,24 +594,28 @@ fn nul_string(value: &[u8], offset: usize, record_type: u16) -> Result<String, D
 }
 
 fn utf16(bytes: &[u8], offset: usize, record_type: u16) -> Result<String, DecodeError> {
-    // Nearly always ASCII: take the low bytes directly.
-    if bytes
-        .chunks_exact(2)
-        .all(|w| matches!(*w, [lo, 0] if lo.is_ascii()))
-    {
-        return Ok(bytes.iter().step_by(2).map(|&b| char::from(b)).collect());
+    let invalid = || DecodeError::InvalidString {
+        offset,
+        record_type,
+        problem: "string is not valid UTF-16",
+    };
+    // Nearly always ASCII: take the low bytes in one pass, and fall back on the first other unit.
+    let mut ascii = Vec::with_capacity(bytes.len() / 2);
+    for unit in bytes.chunks_exact(2) {
+        match *unit {
+            [lo, 0] if lo.is_ascii() => ascii.push(lo),
+            _ => {
+                let units = bytes.chunks_exact(2).map(|w| match *w {
+                    [a, b] => u16::from_le_bytes([a, b]),
+                    _ => 0,
+                });
+                return char::decode_utf16(units)
+                    .collect::<Result<String, _>>()
+                    .map_err(|_| invalid());
+            }
+        }
     }
-    let units = bytes.chunks_exact(2).map(|w| match *w {
-        [a, b] => u16::from_le_bytes([a, b]),
-        _ => 0,
-    });
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| DecodeError::InvalidString {
-            offset,
-            record_type,
-            problem: "string is not valid UTF-16",
-        })
+    String::from_utf8(ascii).map_err(|_| invalid())
 }
 
 /// Cross-record checks: all findings here are warnings.

@@ -73,7 +73,7 @@ impl serde::Serialize for HardwareIdentity {
 }
 
 fn normalise(value: &str) -> String {
-    value.trim().to_uppercase()
+    value.trim_ascii().to_uppercase()
 }
 
 /// True for serial numbers that firmware writes when nobody set a real one.
@@ -100,7 +100,7 @@ pub fn is_generic_serial(serial: &str) -> bool {
         "1234567890",
         "SERIAL",
     ];
-    let s = serial.trim();
+    let s = serial.trim_ascii();
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
         return true;

@@ -145,14 +145,14 @@ impl HardwareHash {
 /// A string value with Windows' placeholder and blanks treated as absent.
 fn meaningful(value: Option<&str>) -> Option<&str> {
     value
-        .map(str::trim)
+        .map(str::trim_ascii)
         .filter(|v| !v.is_empty() && !is_smbios_placeholder(v))
 }
 
 /// True for Windows' `SMBIOS_STRING_INDEX_<n>` stand-ins for strings the firmware left out.
 pub fn is_smbios_placeholder(value: &str) -> bool {
     value
-        .trim()
+        .trim_ascii()
         .strip_prefix("SMBIOS_STRING_INDEX_")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
