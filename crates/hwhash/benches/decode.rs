@@ -65,3 +65,35 @@ fn encode(bencher: Bencher) {
     let hash = autopilot_hwhash::decode(&SAMPLE).unwrap().hash;
     bencher.bench(|| autopilot_hwhash::encode(black_box(&hash)).unwrap());
 }
+
+/// The parts of the floor on their own: base64 into a stack buffer...
+#[divan::bench]
+fn part_base64_only(bencher: Bencher) {
+    let text = SAMPLE.as_str();
+    bencher.bench(|| {
+        let mut out = [0u8; 3000];
+        base64::engine::general_purpose::STANDARD
+            .decode_slice(black_box(text), &mut out)
+            .unwrap();
+        black_box(out[2])
+    });
+}
+
+/// ... and the payload checksum.
+#[divan::bench]
+fn part_sha256_only(bencher: Bencher) {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(SAMPLE.as_str())
+        .unwrap();
+    let p = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+    bencher.bench(|| black_box(Sha256::digest(black_box(&bytes[..p]))));
+}
+
+/// Decode + validate from the binary form: everything but the base64 step.
+#[divan::bench]
+fn part_decode_bytes(bencher: Bencher) {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(SAMPLE.as_str())
+        .unwrap();
+    bencher.bench(|| autopilot_hwhash::decode_bytes(black_box(&bytes)).unwrap());
+}
