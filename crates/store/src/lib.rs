@@ -1,0 +1,64 @@
+//! Storage for autopilot-graph: [`SqliteStore`] implements the domain's
+//! [`Store`](autopilot_domain::Store) trait on an embedded SQLite database (a file in WAL mode,
+//! or `sqlite::memory:` for a throwaway server). Migrations are embedded and run by
+//! [`open`].
+
+mod sqlite;
+mod time_codec;
+
+use std::sync::Arc;
+
+use autopilot_domain::Store;
+
+pub use sqlite::SqliteStore;
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL '{0}': expected sqlite://PATH or sqlite::memory:")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+/// Opens the database a URL names and brings its schema up to date.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(OpenError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(super::redact("sqlite::memory:"), "sqlite::memory:");
+    }
+}

@@ -1,0 +1,453 @@
+//! The SQLite implementation of the store.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use autopilot_domain::{
+    ImportBatch, ImportState, ImportStatus, ImportedDevice, Page, PageRequest, Store, StoreError,
+    TenantId, Upload, UploadStatus, UploadTarget,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::OpenError;
+use crate::time_codec::{from_micros, to_micros};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Autopilot data in one SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn backend(err: sqlx::Error) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+/// The columns [`device_from_row`] reads, with the hash joined from its own table.
+macro_rules! select_devices {
+    () => {
+        "SELECT d.id, d.import_id, d.upload_id, d.serial_number, d.group_tag, d.product_key, \
+         d.assigned_user, d.status, d.registration_id, d.error_code, d.error_name, d.created_at, \
+         h.hash FROM imported_devices d \
+         JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id "
+    };
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH` (created when missing, WAL mode) or `sqlite::memory:`, and runs the
+    /// migrations.
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| OpenError::Connect(e.to_string()))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let options = if memory {
+            options
+        } else {
+            options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+        };
+        // An in-memory database lives as long as its one connection: keep exactly one, forever.
+        let pool = if memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(4)
+        }
+        .connect_with(options)
+        .await
+        .map_err(|e| OpenError::Connect(e.to_string()))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The connection pool (tests, maintenance).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn device_from_row(row: &SqliteRow) -> Result<ImportedDevice, StoreError> {
+    let id: String = row.try_get(0).map_err(backend)?;
+    let upload: Option<String> = row.try_get(2).map_err(backend)?;
+    let status: i64 = row.try_get(7).map_err(backend)?;
+    let error_code: i64 = row.try_get(9).map_err(backend)?;
+    Ok(ImportedDevice {
+        id: parse_id(&id)?,
+        import_id: row.try_get(1).map_err(backend)?,
+        upload_id: upload.as_deref().map(parse_id).transpose()?,
+        serial_number: row.try_get(3).map_err(backend)?,
+        group_tag: row.try_get(4).map_err(backend)?,
+        product_key: row.try_get(5).map_err(backend)?,
+        assigned_user_principal_name: row.try_get(6).map_err(backend)?,
+        state: ImportState {
+            device_import_status: ImportStatus::from_code(status)
+                .ok_or_else(|| StoreError::Backend(format!("bad status {status} on {id}")))?,
+            device_registration_id: row.try_get(8).map_err(backend)?,
+            device_error_code: i32::try_from(error_code).unwrap_or(i32::MAX),
+            device_error_name: row.try_get(10).map_err(backend)?,
+        },
+        created_at: from_micros(row.try_get(11).map_err(backend)?),
+        hardware_identifier: row.try_get(12).map_err(backend)?,
+    })
+}
+
+fn parse_id(text: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Backend(format!("bad id '{text}': {e}")))
+}
+
+fn id_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+fn page_limit(page: PageRequest) -> i64 {
+    // One more than asked, to learn whether there is a next page.
+    i64::from(page.limit) + 1
+}
+
+fn finish_page<T>(mut items: Vec<T>, page: PageRequest, key: impl Fn(&T) -> Uuid) -> Page<T> {
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let next_after = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next_after }
+}
+
+async fn upload_exists(
+    tx: &mut Transaction<'_, Sqlite>,
+    tenant: &TenantId,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    let found = sqlx::query("SELECT 1 FROM uploads WHERE tenant = ?1 AND id = ?2")
+        .bind(tenant.as_str())
+        .bind(id_text(id))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(found.is_some())
+}
+
+async fn upload_status(
+    pool: &SqlitePool,
+    tenant: &TenantId,
+    id: Uuid,
+) -> Result<UploadStatus, StoreError> {
+    let row = sqlx::query(
+        "SELECT count(*), coalesce(sum(status IN (0, 1)), 0), coalesce(sum(status = 4), 0) \
+         FROM imported_devices WHERE tenant = ?1 AND upload_id = ?2",
+    )
+    .bind(tenant.as_str())
+    .bind(id_text(id))
+    .fetch_one(pool)
+    .await
+    .map_err(backend)?;
+    Ok(status_from_row(&row, 0)?)
+}
+
+fn status_from_row(row: &SqliteRow, first: usize) -> Result<UploadStatus, StoreError> {
+    let n = |i: usize| -> Result<u64, StoreError> {
+        let v: i64 = row.try_get(first + i).map_err(backend)?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    };
+    Ok(UploadStatus::from_counts(n(0)?, n(1)?, n(2)?))
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn import_devices(
+        &self,
+        tenant: &TenantId,
+        batch: ImportBatch,
+    ) -> Result<Vec<ImportedDevice>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let upload_id = match batch.upload {
+            UploadTarget::None => None,
+            UploadTarget::Existing(id) => {
+                if !upload_exists(&mut tx, tenant, id).await? {
+                    return Err(StoreError::UploadNotFound(id));
+                }
+                Some(id)
+            }
+            UploadTarget::New(id) => {
+                sqlx::query("INSERT INTO uploads (tenant, id, created_at) VALUES (?1, ?2, ?3)")
+                    .bind(tenant.as_str())
+                    .bind(id_text(id))
+                    .bind(to_micros(batch.created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                Some(id)
+            }
+        };
+        let upload_text = upload_id.map(id_text);
+        let created = to_micros(batch.created_at);
+        let due = to_micros(batch.due_at);
+        let mut out = Vec::with_capacity(batch.devices.len());
+        for (id, device) in batch.ids.iter().zip(batch.devices) {
+            let id_str = id_text(*id);
+            sqlx::query(
+                "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
+                 group_tag, product_key, assigned_user, created_at, due_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .bind(tenant.as_str())
+            .bind(&id_str)
+            .bind(&batch.import_id)
+            .bind(upload_text.as_deref())
+            .bind(&device.serial_number)
+            .bind(&device.group_tag)
+            .bind(&device.product_key)
+            .bind(&device.assigned_user_principal_name)
+            .bind(created)
+            .bind(due)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            sqlx::query("INSERT INTO imported_hashes (tenant, id, hash) VALUES (?1, ?2, ?3)")
+                .bind(tenant.as_str())
+                .bind(&id_str)
+                .bind(&device.hardware_identifier)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            out.push(ImportedDevice {
+                id: *id,
+                import_id: batch.import_id.clone(),
+                upload_id,
+                serial_number: device.serial_number,
+                group_tag: device.group_tag,
+                product_key: device.product_key,
+                assigned_user_principal_name: device.assigned_user_principal_name,
+                hardware_identifier: device.hardware_identifier,
+                state: ImportState::default(),
+                created_at: from_micros(created),
+            });
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+
+    async fn get_imported(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        upload: Option<Uuid>,
+    ) -> Result<Option<ImportedDevice>, StoreError> {
+        let row = sqlx::query(concat!(
+            select_devices!(),
+            "WHERE d.tenant = ?1 AND d.id = ?2 AND (?3 IS NULL OR d.upload_id = ?3)"
+        ))
+        .bind(tenant.as_str())
+        .bind(id_text(id))
+        .bind(upload.map(id_text))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    async fn list_imported(
+        &self,
+        tenant: &TenantId,
+        upload: Option<Uuid>,
+        page: PageRequest,
+    ) -> Result<Page<ImportedDevice>, StoreError> {
+        let sql = if upload.is_some() {
+            concat!(
+                select_devices!(),
+                "WHERE d.tenant = ?1 AND (?2 IS NULL OR d.id > ?2) AND d.upload_id = ?3 \
+                 ORDER BY d.id LIMIT ?4"
+            )
+        } else {
+            concat!(
+                select_devices!(),
+                "WHERE d.tenant = ?1 AND (?2 IS NULL OR d.id > ?2) AND ?3 IS NULL \
+                 ORDER BY d.id LIMIT ?4"
+            )
+        };
+        let rows = sqlx::query(sql)
+            .bind(tenant.as_str())
+            .bind(page.after.map(id_text))
+            .bind(upload.map(id_text))
+            .bind(page_limit(page))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let items = rows
+            .iter()
+            .map(device_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(finish_page(items, page, |d| d.id))
+    }
+
+    async fn count_imported(
+        &self,
+        tenant: &TenantId,
+        upload: Option<Uuid>,
+    ) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM imported_devices \
+             WHERE tenant = ?1 AND (?2 IS NULL OR upload_id = ?2)",
+        )
+        .bind(tenant.as_str())
+        .bind(upload.map(id_text))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn delete_imported(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        upload: Option<Uuid>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let done = sqlx::query(
+            "DELETE FROM imported_devices \
+             WHERE tenant = ?1 AND id = ?2 AND (?3 IS NULL OR upload_id = ?3)",
+        )
+        .bind(tenant.as_str())
+        .bind(id_text(id))
+        .bind(upload.map(id_text))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM imported_hashes WHERE tenant = ?1 AND id = ?2")
+            .bind(tenant.as_str())
+            .bind(id_text(id))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn create_upload(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        created_at: OffsetDateTime,
+    ) -> Result<Upload, StoreError> {
+        let created = to_micros(created_at);
+        sqlx::query("INSERT INTO uploads (tenant, id, created_at) VALUES (?1, ?2, ?3)")
+            .bind(tenant.as_str())
+            .bind(id_text(id))
+            .bind(created)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(Upload {
+            id,
+            created_date_time_utc: from_micros(created),
+            status: UploadStatus::NoUpload,
+        })
+    }
+
+    async fn get_upload(&self, tenant: &TenantId, id: Uuid) -> Result<Option<Upload>, StoreError> {
+        let created: Option<i64> =
+            sqlx::query_scalar("SELECT created_at FROM uploads WHERE tenant = ?1 AND id = ?2")
+                .bind(tenant.as_str())
+                .bind(id_text(id))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let Some(created) = created else {
+            return Ok(None);
+        };
+        Ok(Some(Upload {
+            id,
+            created_date_time_utc: from_micros(created),
+            status: upload_status(&self.pool, tenant, id).await?,
+        }))
+    }
+
+    async fn list_uploads(
+        &self,
+        tenant: &TenantId,
+        page: PageRequest,
+    ) -> Result<Page<Upload>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.created_at, count(d.id), \
+                    coalesce(sum(d.status IN (0, 1)), 0), coalesce(sum(d.status = 4), 0) \
+             FROM uploads u \
+             LEFT JOIN imported_devices d ON d.tenant = u.tenant AND d.upload_id = u.id \
+             WHERE u.tenant = ?1 AND (?2 IS NULL OR u.id > ?2) \
+             GROUP BY u.id, u.created_at ORDER BY u.id LIMIT ?3",
+        )
+        .bind(tenant.as_str())
+        .bind(page.after.map(id_text))
+        .bind(page_limit(page))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let id: String = row.try_get(0).map_err(backend)?;
+                Ok(Upload {
+                    id: parse_id(&id)?,
+                    created_date_time_utc: from_micros(row.try_get(1).map_err(backend)?),
+                    status: status_from_row(row, 2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(finish_page(items, page, |u| u.id))
+    }
+
+    async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let id_str = id_text(id);
+        sqlx::query(
+            "DELETE FROM imported_hashes WHERE tenant = ?1 AND id IN \
+             (SELECT id FROM imported_devices WHERE tenant = ?1 AND upload_id = ?2)",
+        )
+        .bind(tenant.as_str())
+        .bind(&id_str)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("DELETE FROM imported_devices WHERE tenant = ?1 AND upload_id = ?2")
+            .bind(tenant.as_str())
+            .bind(&id_str)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let done = sqlx::query("DELETE FROM uploads WHERE tenant = ?1 AND id = ?2")
+            .bind(tenant.as_str())
+            .bind(&id_str)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            // Nothing was there; nothing was deleted.
+            tx.rollback().await.map_err(backend)?;
+            return Ok(false);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+}
