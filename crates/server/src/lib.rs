@@ -1,1 +1,18 @@
-//! placeholder
+//! autopilot-server: the Microsoft Graph protocol layer of autopilot-graph.
+//!
+//! A request goes through the id middleware (`request-id`, `client-request-id`), then one
+//! dispatcher: bearer authentication ([`auth`]), Graph routing ([`route`]), permissions, query
+//! options ([`query`]), the lenient body reader ([`lenient_json`]) and the wire shapes
+//! ([`wire`]), then the domain's [`Store`](autopilot_domain::Store). Errors of every kind are
+//! rendered once, by [`error::GraphError`].
+
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod lenient_json;
+pub mod query;
+pub mod route;
+pub mod wire;
+
+pub use app::{AppState, ServerConfig, router};

@@ -1,0 +1,452 @@
+//! The Graph JSON of the import surface: reading devices from request bodies, writing entities
+//! and collections.
+
+use autopilot_domain::{ImportedDevice, NewImportedDevice, Upload};
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::error::GraphError;
+
+const ENTITY_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
+const STATE_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentityState";
+
+/// A base64 reader as lenient as .NET's: padding optional, trailing bits ignored. What no
+/// decoder takes (other characters, whitespace inside) is refused.
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// Decodes `hardwareIdentifier` text: standard or URL-safe base64.
+pub fn decode_binary(text: &str) -> Result<Vec<u8>, String> {
+    let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
+    if url_safe && text.bytes().any(|b| b == b'+' || b == b'/') {
+        return Err("mixes the standard and URL-safe base64 alphabets".into());
+    }
+    let engine = if url_safe {
+        &LENIENT_URL_SAFE
+    } else {
+        &LENIENT_STANDARD
+    };
+    engine.decode(text).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(i, b) => {
+            let c = text
+                .get(i..)
+                .and_then(|s| s.chars().next())
+                .unwrap_or(char::from(b));
+            format!("is not base64: character {c:?} at position {i}")
+        }
+        base64::DecodeError::InvalidLength(n) => {
+            format!("is not base64: {n} symbols cannot encode whole bytes")
+        }
+        base64::DecodeError::InvalidLastSymbol { offset: i, .. } => {
+            format!("is not base64: invalid last symbol at position {i}")
+        }
+        base64::DecodeError::InvalidPadding => "is not base64: misplaced padding".into(),
+    })
+}
+
+/// Finds a member by name, ignoring case (Graph's reader is forgiving here; real scripts use
+/// the exact casing anyway).
+fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn string_member(object: &Map<String, Value>, name: &str, at: &str) -> Result<String, GraphError> {
+    match member(object, name) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(GraphError::bad_request(format!(
+            "{at}{name} must be a string, not {}.",
+            kind(other)
+        ))),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Checks an `@odata.type` annotation, with or without `#`, against the expected type.
+fn check_type(object: &Map<String, Value>, expected: &str, at: &str) -> Result<(), GraphError> {
+    match member(object, "@odata.type") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(t)) => {
+            let t = t.trim().trim_start_matches('#');
+            if t.eq_ignore_ascii_case(expected)
+                || expected
+                    .strip_prefix("microsoft.graph.")
+                    .is_some_and(|short| t.eq_ignore_ascii_case(short))
+            {
+                Ok(())
+            } else {
+                Err(GraphError::bad_request(format!(
+                    "{at}@odata.type is '{t}', but '#{expected}' is expected here."
+                )))
+            }
+        }
+        Some(other) => Err(GraphError::bad_request(format!(
+            "{at}@odata.type must be a string, not {}.",
+            kind(other)
+        ))),
+    }
+}
+
+/// Reads one device of a request. `at` prefixes messages (`"importedWindowsAutopilotDeviceIdentities[3]."`).
+pub fn parse_device(value: &Value, at: &str) -> Result<NewImportedDevice, GraphError> {
+    let Value::Object(object) = value else {
+        return Err(GraphError::bad_request(format!(
+            "{}must be an importedWindowsAutopilotDeviceIdentity object, not {}.",
+            if at.is_empty() {
+                "The request body ".to_owned()
+            } else {
+                format!("{} ", at.trim_end_matches('.'))
+            },
+            kind(value)
+        )));
+    };
+    check_type(object, ENTITY_TYPE, at)?;
+    if let Some(Value::Object(state)) = member(object, "state") {
+        // The state is server-controlled; only its annotation is checked.
+        check_type(state, STATE_TYPE, &format!("{at}state."))?;
+    }
+    let hardware_identifier = match member(object, "hardwareIdentifier") {
+        None | Some(Value::Null) => {
+            return Err(GraphError::bad_request(format!(
+                "{at}hardwareIdentifier is missing: every device needs its hardware hash."
+            )));
+        }
+        Some(Value::String(text)) => {
+            let bytes = decode_binary(text)
+                .map_err(|why| GraphError::bad_request(format!("{at}hardwareIdentifier {why}.")))?;
+            if bytes.is_empty() {
+                return Err(GraphError::bad_request(format!(
+                    "{at}hardwareIdentifier is empty: every device needs its hardware hash."
+                )));
+            }
+            bytes
+        }
+        // Windows PowerShell 5.1's ConvertTo-Json writes a byte[] as an array of numbers.
+        Some(Value::Array(items)) => {
+            let mut bytes = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                    Some(b) => bytes.push(b),
+                    None => {
+                        return Err(GraphError::bad_request(format!(
+                            "{at}hardwareIdentifier[{i}] is {item}: a byte array holds numbers from 0 to 255."
+                        )));
+                    }
+                }
+            }
+            if bytes.is_empty() {
+                return Err(GraphError::bad_request(format!(
+                    "{at}hardwareIdentifier is empty: every device needs its hardware hash."
+                )));
+            }
+            bytes
+        }
+        Some(other) => {
+            return Err(GraphError::bad_request(format!(
+                "{at}hardwareIdentifier must be base64 text or an array of bytes, not {}.",
+                kind(other)
+            )));
+        }
+    };
+    let mut group_tag = string_member(object, "groupTag", at)?;
+    if group_tag.is_empty() {
+        // Older runbooks and copies of Microsoft's module send the retired orderIdentifier.
+        group_tag = string_member(object, "orderIdentifier", at)?;
+    }
+    Ok(NewImportedDevice {
+        serial_number: string_member(object, "serialNumber", at)?,
+        group_tag,
+        product_key: string_member(object, "productKey", at)?,
+        assigned_user_principal_name: string_member(object, "assignedUserPrincipalName", at)?,
+        hardware_identifier,
+    })
+}
+
+/// Reads the body of the `import` action.
+pub fn parse_import(
+    body: &Value,
+    max_devices: usize,
+) -> Result<Vec<NewImportedDevice>, GraphError> {
+    const PARAM: &str = "importedWindowsAutopilotDeviceIdentities";
+    let Value::Object(object) = body else {
+        return Err(GraphError::bad_request(format!(
+            "The request body must be an object with the parameter '{PARAM}', not {}.",
+            kind(body)
+        )));
+    };
+    let devices = match member(object, PARAM) {
+        Some(Value::Array(devices)) => devices,
+        None | Some(Value::Null) => {
+            return Err(GraphError::bad_request(format!(
+                "The parameter '{PARAM}' is missing from the request body."
+            )));
+        }
+        Some(other) => {
+            return Err(GraphError::bad_request(format!(
+                "The parameter '{PARAM}' must be an array, not {}.",
+                kind(other)
+            )));
+        }
+    };
+    if devices.is_empty() {
+        return Err(GraphError::bad_request(format!(
+            "The parameter '{PARAM}' is empty: there is nothing to import."
+        )));
+    }
+    if devices.len() > max_devices {
+        return Err(GraphError::bad_request(format!(
+            "The request imports {} devices; this server accepts at most {max_devices} per request.",
+            devices.len()
+        )));
+    }
+    devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| parse_device(d, &format!("{PARAM}[{i}].")))
+        .collect()
+}
+
+/// A `DateTimeOffset` as Graph writes it: UTC, seven fractional digits, `Z`.
+pub fn datetime(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() / 100
+    )
+}
+
+/// Binary as standard base64, written straight into the output.
+#[derive(Debug)]
+struct Base64<'a>(&'a [u8]);
+
+impl Serialize for Base64<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&base64::display::Base64Display::new(
+            self.0,
+            &base64::engine::general_purpose::STANDARD,
+        ))
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StateWire<'a> {
+    device_import_status: &'static str,
+    device_registration_id: &'a str,
+    device_error_code: i32,
+    device_error_name: &'a str,
+}
+
+/// An `importedWindowsAutopilotDeviceIdentity` on the wire, in Graph's documented member order.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedWire<'a> {
+    id: String,
+    group_tag: &'a str,
+    serial_number: &'a str,
+    product_key: &'a str,
+    import_id: &'a str,
+    hardware_identifier: Base64<'a>,
+    state: StateWire<'a>,
+    assigned_user_principal_name: &'a str,
+}
+
+impl<'a> From<&'a ImportedDevice> for ImportedWire<'a> {
+    fn from(d: &'a ImportedDevice) -> Self {
+        ImportedWire {
+            id: d.id.hyphenated().to_string(),
+            group_tag: &d.group_tag,
+            serial_number: &d.serial_number,
+            product_key: &d.product_key,
+            import_id: &d.import_id,
+            hardware_identifier: Base64(&d.hardware_identifier),
+            state: StateWire {
+                device_import_status: d.state.device_import_status.as_str(),
+                device_registration_id: &d.state.device_registration_id,
+                device_error_code: d.state.device_error_code,
+                device_error_name: &d.state.device_error_name,
+            },
+            assigned_user_principal_name: &d.assigned_user_principal_name,
+        }
+    }
+}
+
+/// An `importedWindowsAutopilotDeviceIdentityUpload` on the wire.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadWire {
+    id: String,
+    created_date_time_utc: String,
+    status: &'static str,
+}
+
+impl From<&Upload> for UploadWire {
+    fn from(u: &Upload) -> Self {
+        UploadWire {
+            id: u.id.hyphenated().to_string(),
+            created_date_time_utc: datetime(u.created_date_time_utc),
+            status: u.status.as_str(),
+        }
+    }
+}
+
+/// One entity with its `@odata.context`.
+#[derive(Debug, Serialize)]
+pub struct Entity<'a, T: Serialize> {
+    #[serde(rename = "@odata.context")]
+    pub context: &'a str,
+    #[serde(flatten)]
+    pub entity: T,
+}
+
+/// A collection response.
+#[derive(Debug, Serialize)]
+pub struct Collection<'a, T: Serialize> {
+    #[serde(rename = "@odata.context")]
+    pub context: &'a str,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+    pub value: Vec<T>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn binary_is_read_like_dotnet_does() {
+        assert_eq!(decode_binary("QUJD").unwrap(), b"ABC");
+        assert_eq!(decode_binary("QUI=").unwrap(), b"AB");
+        assert_eq!(decode_binary("QUI").unwrap(), b"AB");
+        // The documentation placeholder: no padding, non-canonical trailing bits.
+        assert_eq!(decode_binary("Binary").unwrap().len(), 4);
+        assert_eq!(
+            decode_binary("-_-_").unwrap(),
+            decode_binary("+/+/").unwrap()
+        );
+        for bad in ["*", "%", "QU JD", "QUJD\n", "A", "+_AA"] {
+            assert!(decode_binary(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn devices_as_scripts_send_them() {
+        let body = json!({
+            "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+            "orderIdentifier": "Kiosk",
+            "serialNumber": "5CG1457YL8",
+            "productKey": "",
+            "hardwareIdentifier": "QUJD",
+            "assignedUserPrincipalName": "",
+            "id": "client-id",
+            "state": {
+                "@odata.type": "microsoft.graph.importedWindowsAutopilotDeviceIdentityState",
+                "deviceImportStatus": "pending", "deviceRegistrationId": "", "deviceErrorCode": 0, "deviceErrorName": ""
+            }
+        });
+        let d = parse_device(&body, "").unwrap();
+        assert_eq!(d.group_tag, "Kiosk");
+        assert_eq!(d.serial_number, "5CG1457YL8");
+        assert_eq!(d.hardware_identifier, b"ABC");
+        let bytes = parse_device(
+            &json!({"hardwareIdentifier": [65, 66, 67], "groupTag": "G", "orderIdentifier": "O"}),
+            "",
+        )
+        .unwrap();
+        assert_eq!(bytes.hardware_identifier, b"ABC");
+        assert_eq!(bytes.group_tag, "G");
+    }
+
+    #[test]
+    fn bad_devices_name_index_and_property() {
+        let e = parse_import(
+            &json!({"importedWindowsAutopilotDeviceIdentities": [
+                {"hardwareIdentifier": "QUJD"}, {"serialNumber": "X"}
+            ]}),
+            500,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.starts_with(
+                "importedWindowsAutopilotDeviceIdentities[1].hardwareIdentifier is missing"
+            ),
+            "{}",
+            e.message
+        );
+        let e = parse_import(
+            &json!({"importedWindowsAutopilotDeviceIdentities": [
+                {"hardwareIdentifier": [1, 256]}
+            ]}),
+            500,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("[0].hardwareIdentifier[1] is 256"),
+            "{}",
+            e.message
+        );
+        let e = parse_device(&json!({"hardwareIdentifier": "QU JD"}), "").unwrap_err();
+        assert!(e.message.contains("position 2"), "{}", e.message);
+        let e = parse_device(
+            &json!({"hardwareIdentifier": "QUJD", "serialNumber": 5}),
+            "",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("serialNumber must be a string"),
+            "{}",
+            e.message
+        );
+        let e = parse_device(
+            &json!({"@odata.type": "#microsoft.graph.user", "hardwareIdentifier": "QUJD"}),
+            "",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("@odata.type"), "{}", e.message);
+        let many = json!({"importedWindowsAutopilotDeviceIdentities": vec![json!({"hardwareIdentifier": "QUJD"}); 3]});
+        assert!(
+            parse_import(&many, 2)
+                .unwrap_err()
+                .message
+                .contains("at most 2")
+        );
+        assert!(parse_import(&json!({"importedWindowsAutopilotDeviceIdentities": []}), 2).is_err());
+        assert!(parse_import(&json!([]), 2).is_err());
+    }
+
+    #[test]
+    fn datetimes_have_seven_fraction_digits() {
+        let t = time::macros::datetime!(2026-11-28 09:00:01.123456789 UTC);
+        assert_eq!(datetime(t), "2026-11-28T09:00:01.1234567Z");
+    }
+}
