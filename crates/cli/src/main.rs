@@ -1,12 +1,13 @@
 //! `autopilot-graph`: the project's one binary.
 //!
-//! Subcommands so far: `hash inspect` and `hash generate`. The client side of this crate (CSV
-//! reading, reports) does not depend on any server crate, so it can become a lighter binary of
-//! its own later.
+//! Subcommands: `serve` (the Graph server), `token` (development tokens), `hash inspect` and
+//! `hash generate`. The client side of this crate (CSV reading, reports) does not depend on any
+//! server crate, so it can become a lighter binary of its own later.
 
 mod csvfile;
 mod hash;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the Graph server (SQLite in the data directory by default).
+    Serve(serve::ServeArgs),
+    /// Print a development bearer token signed with the data directory's key.
+    Token(serve::TokenArgs),
     /// Inspect, validate and generate Autopilot hardware hashes, offline.
     #[command(subcommand)]
     Hash(hash::HashCommand),
@@ -32,6 +37,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => serve::serve(args),
+        Command::Token(args) => serve::token(args),
         Command::Hash(command) => hash::run(command),
     };
     match result {

@@ -135,6 +135,14 @@ fn origin(headers: &HeaderMap, scheme: &str) -> String {
 }
 
 async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> {
+    // An unknown version is the gateway's 404 before anything else; other routing errors
+    // come after authentication, as Graph's do.
+    let routed = route::route(req.uri().path());
+    if let Err(e) = &routed
+        && e.status == StatusCode::NOT_FOUND
+    {
+        return Err(e.clone());
+    }
     let principal = authenticate(
         &state.key,
         req.headers()
@@ -142,7 +150,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             .and_then(|v| v.to_str().ok()),
     )
     .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
-    let target = route::route(req.uri().path())?;
+    let target = routed?;
     let method = req.method().clone();
     let access = match (&target.resource, &method) {
         (_, &Method::GET) => Access::Read,

@@ -160,7 +160,7 @@ async fn upload_status(
     .fetch_one(pool)
     .await
     .map_err(backend)?;
-    Ok(status_from_row(&row, 0)?)
+    status_from_row(&row, 0)
 }
 
 fn status_from_row(row: &SqliteRow, first: usize) -> Result<UploadStatus, StoreError> {

@@ -26,11 +26,22 @@ pub fn workspace_root() -> PathBuf {
 /// The `shared/testdata/hwhash` folder, or `None` (after printing why) when it is absent and not
 /// required. Panics when it is absent and [`REQUIRE_VAR`] is set.
 pub fn hwhash_dir() -> Option<PathBuf> {
+    shared_dir("testdata/hwhash")
+}
+
+/// The `shared/seed` folder (the API page the project started from), like [`hwhash_dir`].
+pub fn seed_dir() -> Option<PathBuf> {
+    shared_dir("seed")
+}
+
+/// A folder below `shared/`, or `None` (after printing why) when it is absent and not
+/// required. Panics when it is absent and [`REQUIRE_VAR`] is set.
+pub fn shared_dir(sub: &str) -> Option<PathBuf> {
     let shared = match std::env::var_os(DIR_VAR) {
         Some(dir) => PathBuf::from(dir),
         None => workspace_root().join("../shared"),
     };
-    let dir = shared.join("testdata/hwhash");
+    let dir = shared.join(sub);
     if dir.is_dir() {
         return Some(dir);
     }
@@ -50,7 +61,7 @@ pub fn hwhash_dir() -> Option<PathBuf> {
     None
 }
 
-/// Reads a file below the hwhash test data folder as text.
+/// Reads a file below a test data folder as text.
 pub fn read_text(dir: &Path, name: &str) -> String {
     let path = dir.join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))

@@ -1,1 +1,13 @@
+//! The Graph server as its clients see it: a real server on a real socket (127.0.0.1, an
+//! ephemeral port), real HTTP requests, an in-memory SQLite store.
 
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+mod clients;
+mod errors;
+mod paging;
+mod seed;
+mod tenants;
+mod uploads;

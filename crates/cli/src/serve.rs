@@ -1,0 +1,219 @@
+//! `autopilot-graph serve` and `autopilot-graph token`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use autopilot_domain::SystemClock;
+use autopilot_server::auth::{self, SigningKey, TokenRequest};
+use autopilot_server::{AppState, ServerConfig};
+use clap::Args;
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "AUTOPILOT_GRAPH_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub data: DataDirArg,
+
+    /// Database URL: `sqlite://PATH` or `sqlite::memory:` (a throwaway server). Default: the
+    /// SQLite file `autopilot-graph.db` in the data directory.
+    #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// The most devices one import request may carry; larger requests get 400, and bodies
+    /// beyond the matching size 413.
+    #[arg(
+        long,
+        env = "AUTOPILOT_GRAPH_MAX_DEVICES_PER_REQUEST",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u32).range(1..=100_000)
+    )]
+    pub max_devices_per_request: u32,
+
+    /// Tenant of the ready-to-use token printed at start.
+    #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
+    pub dev_tenant: String,
+
+    /// Log filter (`info`, `debug`, `autopilot_server=debug,warn`, ...).
+    #[arg(long, env = "AUTOPILOT_GRAPH_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// The data directory option, shared by `serve` and `token`.
+#[derive(Debug, Args)]
+pub struct DataDirArg {
+    /// Directory for the SQLite database (WAL mode) and the development signing key.
+    #[arg(
+        long,
+        env = "AUTOPILOT_GRAPH_DATA_DIR",
+        default_value = "./autopilot-graph-data"
+    )]
+    pub data_dir: PathBuf,
+}
+
+/// Options of `token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Tenant name or GUID; a name always maps to the same tenant GUID.
+    #[arg(long, env = "AUTOPILOT_GRAPH_TOKEN_TENANT")]
+    pub tenant: String,
+
+    /// Delegated permission for `scp` (repeat for several). Default:
+    /// DeviceManagementServiceConfig.ReadWrite.All.
+    #[arg(long = "scope", value_name = "PERMISSION")]
+    pub scopes: Vec<String>,
+
+    /// Application permission for `roles` (repeat for several); makes an app-only token.
+    #[arg(long = "role", value_name = "PERMISSION", conflicts_with = "scopes")]
+    pub roles: Vec<String>,
+
+    /// Application (client) id in `appid`.
+    #[arg(long, default_value = auth::DEFAULT_APP_ID)]
+    pub app_id: String,
+
+    /// Lifetime in hours.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
+    pub hours: u32,
+
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+fn default_scopes(scopes: &[String], roles: &[String]) -> Vec<String> {
+    if scopes.is_empty() && roles.is_empty() {
+        vec!["DeviceManagementServiceConfig.ReadWrite.All".to_owned()]
+    } else {
+        scopes.to_vec()
+    }
+}
+
+fn load_key(dir: &Path) -> Result<SigningKey> {
+    SigningKey::load_or_create(dir).context("cannot prepare the signing key")
+}
+
+/// `autopilot-graph token`: prints a signed development token on standard output.
+pub fn token(args: TokenArgs) -> Result<ExitCode> {
+    let key = load_key(&args.data.data_dir)?;
+    let request = TokenRequest {
+        tenant: args.tenant.clone(),
+        app_id: args.app_id,
+        scopes: default_scopes(&args.scopes, &args.roles),
+        roles: args.roles,
+        lifetime: time::Duration::hours(i64::from(args.hours)),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let token = auth::mint(&key, &request).context("cannot sign the token")?;
+    crate::output::error_line(&format!(
+        "tenant '{}' is tid {}",
+        args.tenant,
+        auth::tenant_guid(&args.tenant)
+    ));
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `autopilot-graph serve`: runs the Graph server until SIGINT or SIGTERM.
+pub fn serve(args: ServeArgs) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&args.log)
+                .with_context(|| format!("invalid --log filter '{}'", args.log))?,
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run(args: ServeArgs) -> Result<()> {
+    let dir = &args.data.data_dir;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let key = load_key(dir)?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("autopilot-graph.db").display()));
+    let store = autopilot_store::open(&url)
+        .await
+        .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
+    let state = AppState {
+        store,
+        clock: Arc::new(SystemClock),
+        key: key.clone(),
+        config: ServerConfig {
+            max_devices_per_request: usize::try_from(args.max_devices_per_request)
+                .unwrap_or(usize::MAX),
+            ..ServerConfig::default()
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("no local address")?;
+    tracing::info!(%addr, database = %autopilot_store::redact(&url), "autopilot-graph listening");
+
+    let token = auth::mint(
+        &key,
+        &TokenRequest {
+            tenant: args.dev_tenant.clone(),
+            app_id: auth::DEFAULT_APP_ID.to_owned(),
+            scopes: default_scopes(&[], &[]),
+            roles: Vec::new(),
+            lifetime: time::Duration::hours(24),
+            now: time::OffsetDateTime::now_utc(),
+        },
+    )
+    .context("cannot sign the start-up token")?;
+    // Printed for the operator on standard output, never written to the log.
+    println!("autopilot-graph listening on http://{addr}");
+    println!(
+        "Token for tenant '{}' (DeviceManagementServiceConfig.ReadWrite.All, 24 h):\n{token}",
+        args.dev_tenant
+    );
+    println!(
+        "Try: curl -H \"Authorization: Bearer {token}\" http://{addr}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
+    );
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+
+    axum::serve(listener, autopilot_server::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server failed")?;
+    tracing::info!("autopilot-graph stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

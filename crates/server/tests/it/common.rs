@@ -1,0 +1,204 @@
+//! A running server and a client for it.
+
+use std::sync::Arc;
+
+use autopilot_domain::SystemClock;
+use autopilot_server::auth::{self, SigningKey, TokenRequest};
+use autopilot_server::{AppState, ServerConfig};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+pub const RW: &str = "DeviceManagementServiceConfig.ReadWrite.All";
+pub const RO: &str = "DeviceManagementServiceConfig.Read.All";
+pub const IMPORTED: &str = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+
+pub struct Server {
+    pub base: String,
+    key: SigningKey,
+    client: reqwest::Client,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {}: body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_default()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Checks the status and that the body is a Graph error with this code, carrying the
+    /// request's ids; returns the message.
+    pub fn graph_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert!(
+            self.header("content-type").starts_with("application/json"),
+            "content type {:?}",
+            self.header("content-type")
+        );
+        let body = self.json();
+        let error = &body["error"];
+        assert_eq!(error["code"], code, "{body}");
+        let message = error["message"].as_str().unwrap().to_owned();
+        assert!(!message.is_empty());
+        let inner = &error["innerError"];
+        assert_eq!(inner["request-id"], self.header("request-id"));
+        assert_eq!(inner["client-request-id"], self.header("client-request-id"));
+        let date = inner["date"].as_str().unwrap();
+        assert_eq!(
+            date.len(),
+            19,
+            "innerError.date like 2024-02-07T07:04:41: {date}"
+        );
+        message
+    }
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::with_config(ServerConfig::default()).await
+    }
+
+    pub async fn with_config(config: ServerConfig) -> Self {
+        let store = autopilot_store::open("sqlite::memory:").await.unwrap();
+        let key = SigningKey::from_secret(b"a test secret that is long enough!!");
+        let state = AppState {
+            store,
+            clock: Arc::new(SystemClock),
+            key: key.clone(),
+            config,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, autopilot_server::router(state))
+                .await
+                .unwrap();
+        });
+        Server {
+            base: format!("http://{addr}"),
+            key,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn token(&self, tenant: &str, scopes: &[&str], roles: &[&str]) -> String {
+        auth::mint(
+            &self.key,
+            &TokenRequest {
+                tenant: tenant.into(),
+                app_id: auth::DEFAULT_APP_ID.into(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                roles: roles.iter().map(|s| s.to_string()).collect(),
+                lifetime: time::Duration::hours(1),
+                now: time::OffsetDateTime::now_utc(),
+            },
+        )
+        .unwrap()
+    }
+
+    /// A read-write token for a tenant.
+    pub fn rw(&self, tenant: &str) -> String {
+        self.token(tenant, &[RW], &[])
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request.header("content-type", content_type).body(bytes);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap().to_vec();
+        let reply = Reply {
+            status,
+            headers,
+            body,
+        };
+        assert!(
+            !reply.header("request-id").is_empty(),
+            "request-id on every response"
+        );
+        assert!(!reply.header("client-request-id").is_empty());
+        reply
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &[u8]) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            Some(token),
+            Some(("application/json", body.to_vec())),
+        )
+        .await
+    }
+}
+
+/// A valid synthetic hash, as base64.
+pub fn hash(serial: &str) -> String {
+    autopilot_hwhash::encode(
+        &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", serial).build(),
+    )
+    .unwrap()
+}
+
+/// An `import` action body with `n` devices.
+pub fn import_body(serials: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let devices: Vec<Value> = serials
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+                "serialNumber": s,
+                "groupTag": "Lab",
+                "hardwareIdentifier": hash(&s),
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({ "importedWindowsAutopilotDeviceIdentities": devices }))
+        .unwrap()
+}
+
+/// Decodes base64 the lenient way (to compare a sent placeholder with its canonical echo).
+pub fn lenient_b64(text: &str) -> Vec<u8> {
+    autopilot_server::wire::decode_binary(text).unwrap()
+}
