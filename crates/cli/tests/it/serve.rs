@@ -1,0 +1,199 @@
+//! `autopilot-graph serve` and `token`, as an operator runs them: the real binary, a real
+//! socket on 127.0.0.1, a data directory on disk, SIGTERM to stop.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Running {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("AUTOPILOT_GRAPH_DATA_DIR", data_dir)
+        .env("AUTOPILOT_GRAPH_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra_env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("autopilot-graph listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    assert!(lines.next().unwrap().unwrap().starts_with("Token for tenant 'default'"));
+    let token = lines.next().unwrap().unwrap();
+    let curl = lines.next().unwrap().unwrap();
+    assert!(curl.starts_with("Try: curl -H \"Authorization: Bearer "), "{curl}");
+    assert!(curl.contains(&base));
+    Running { child, base, token }
+}
+
+/// Stops the server with SIGTERM and returns what it logged.
+fn stop(mut running: Running) -> String {
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = running.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let mut log = String::new();
+    running.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    log
+}
+
+fn token_command(data_dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .arg("token")
+        .args(args)
+        .env("AUTOPILOT_GRAPH_DATA_DIR", data_dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let running = start(&data, &[]);
+    assert!(data.join("signing.key").is_file());
+    assert!(data.join("autopilot-graph.db").is_file());
+
+    let hash = autopilot_hwhash::encode(
+        &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", "SERVE0001").build(),
+    )
+    .unwrap();
+    let product_key = "QX7NB-6D4H2-TRWV8-J9CMP-3KFG4";
+    let body = serde_json::json!({
+        "importedWindowsAutopilotDeviceIdentities": [{
+            "serialNumber": "SERVE0001",
+            "productKey": product_key,
+            "hardwareIdentifier": hash,
+        }]
+    });
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        running.base
+    );
+    let reply = client
+        .post(format!("{url}/microsoft.graph.import"))
+        .bearer_auth(&running.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+
+    // `token` signs with the same key: its tokens work on the running server, for the tenant
+    // they name.
+    let same_tenant = token_command(&data, &["--tenant", "DEFAULT"]);
+    let list: serde_json::Value = client
+        .get(&url)
+        .bearer_auth(&same_tenant)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["value"][0]["productKey"], product_key);
+    let read_only = token_command(
+        &data,
+        &["--tenant", "fabrikam", "--role", "DeviceManagementServiceConfig.Read.All"],
+    );
+    let reply = client.get(&url).bearer_auth(&read_only).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+    let list: serde_json::Value = reply.json().await.unwrap();
+    assert!(list["value"].as_array().unwrap().is_empty(), "another tenant");
+    let reply = client
+        .post(format!("{url}/import"))
+        .bearer_auth(&read_only)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 403);
+
+    let token = running.token.clone();
+    let log = stop(running);
+    assert!(log.contains("autopilot-graph listening"), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+    for secret in [hash.as_str(), &hash[..40], product_key, &token, &same_tenant, &read_only] {
+        assert!(!log.contains(secret), "the log holds a secret");
+    }
+
+    // A restart on the same data directory keeps the data and the key.
+    let again = start(&data, &[]);
+    let list: serde_json::Value = client
+        .get(format!(
+            "{}/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            again.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["value"][0]["serialNumber"], "SERVE0001");
+    stop(again);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn an_in_memory_database_starts_empty_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let running = start(dir.path(), &[("AUTOPILOT_GRAPH_DATABASE_URL", "sqlite::memory:")]);
+        let count = reqwest::Client::new()
+            .get(format!(
+                "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
+                running.base
+            ))
+            .bearer_auth(&running.token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(count, "0");
+        stop(running);
+    }
+    assert!(!dir.path().join("autopilot-graph.db").exists());
+}
+
+#[test]
+fn bad_settings_exit_2_with_a_message() {
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .args(["serve", "--database-url", "mysql://u:pw@localhost/x", "--listen", "127.0.0.1:0"])
+        .env("AUTOPILOT_GRAPH_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unsupported database URL"), "{stderr}");
+    assert!(!stderr.contains("pw@"), "password redacted: {stderr}");
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .args(["serve", "--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
