@@ -30,10 +30,19 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
         .strip_prefix("autopilot-graph listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {first}"))
         .to_owned();
-    assert!(lines.next().unwrap().unwrap().starts_with("Token for tenant 'default'"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .starts_with("Token for tenant 'default'")
+    );
     let token = lines.next().unwrap().unwrap();
     let curl = lines.next().unwrap().unwrap();
-    assert!(curl.starts_with("Try: curl -H \"Authorization: Bearer "), "{curl}");
+    assert!(
+        curl.starts_with("Try: curl -H \"Authorization: Bearer "),
+        "{curl}"
+    );
     assert!(curl.contains(&base));
     Running { child, base, token }
 }
@@ -41,18 +50,33 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
 /// Stops the server with SIGTERM and returns what it logged.
 fn stop(mut running: Running) -> String {
     let pid = running.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = running.child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
     let mut log = String::new();
-    running.child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    running
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
     log
 }
 
@@ -63,7 +87,11 @@ fn token_command(data_dir: &Path, args: &[&str]) -> String {
         .env("AUTOPILOT_GRAPH_DATA_DIR", data_dir)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
@@ -116,12 +144,25 @@ async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
     assert_eq!(list["value"][0]["productKey"], product_key);
     let read_only = token_command(
         &data,
-        &["--tenant", "fabrikam", "--role", "DeviceManagementServiceConfig.Read.All"],
+        &[
+            "--tenant",
+            "fabrikam",
+            "--role",
+            "DeviceManagementServiceConfig.Read.All",
+        ],
     );
-    let reply = client.get(&url).bearer_auth(&read_only).send().await.unwrap();
+    let reply = client
+        .get(&url)
+        .bearer_auth(&read_only)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply.status(), 200);
     let list: serde_json::Value = reply.json().await.unwrap();
-    assert!(list["value"].as_array().unwrap().is_empty(), "another tenant");
+    assert!(
+        list["value"].as_array().unwrap().is_empty(),
+        "another tenant"
+    );
     let reply = client
         .post(format!("{url}/import"))
         .bearer_auth(&read_only)
@@ -135,7 +176,14 @@ async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
     let log = stop(running);
     assert!(log.contains("autopilot-graph listening"), "{log}");
     assert!(log.contains("shutting down"), "{log}");
-    for secret in [hash.as_str(), &hash[..40], product_key, &token, &same_tenant, &read_only] {
+    for secret in [
+        hash.as_str(),
+        &hash[..40],
+        product_key,
+        &token,
+        &same_tenant,
+        &read_only,
+    ] {
         assert!(!log.contains(secret), "the log holds a secret");
     }
 
@@ -161,7 +209,10 @@ async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
 async fn an_in_memory_database_starts_empty_every_time() {
     let dir = tempfile::tempdir().unwrap();
     for _ in 0..2 {
-        let running = start(dir.path(), &[("AUTOPILOT_GRAPH_DATABASE_URL", "sqlite::memory:")]);
+        let running = start(
+            dir.path(),
+            &[("AUTOPILOT_GRAPH_DATABASE_URL", "sqlite::memory:")],
+        );
         let count = reqwest::Client::new()
             .get(format!(
                 "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
@@ -183,8 +234,17 @@ async fn an_in_memory_database_starts_empty_every_time() {
 #[test]
 fn bad_settings_exit_2_with_a_message() {
     let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-        .args(["serve", "--database-url", "mysql://u:pw@localhost/x", "--listen", "127.0.0.1:0"])
-        .env("AUTOPILOT_GRAPH_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .args([
+            "serve",
+            "--database-url",
+            "mysql://u:pw@localhost/x",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env(
+            "AUTOPILOT_GRAPH_DATA_DIR",
+            tempfile::tempdir().unwrap().path(),
+        )
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));

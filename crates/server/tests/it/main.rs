@@ -8,6 +8,7 @@ mod common;
 mod clients;
 mod errors;
 mod paging;
+mod sdk;
 mod seed;
 mod tenants;
 mod uploads;
