@@ -23,16 +23,25 @@ const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::
 
 /// Decodes `hardwareIdentifier` text: standard or URL-safe base64.
 pub fn decode_binary(text: &str) -> Result<Vec<u8>, String> {
-    let url_safe = text.bytes().any(|b| b == b'-' || b == b'_');
-    if url_safe && text.bytes().any(|b| b == b'+' || b == b'/') {
-        return Err("mixes the standard and URL-safe base64 alphabets".into());
-    }
-    let engine = if url_safe {
-        &LENIENT_URL_SAFE
-    } else {
-        &LENIENT_STANDARD
+    // Standard base64 first (what Windows and every SDK send); the URL-safe alphabet only when
+    // the standard one stumbles on one of its symbols.
+    let err = match LENIENT_STANDARD.decode(text) {
+        Ok(bytes) => return Ok(bytes),
+        Err(err) => err,
     };
-    engine.decode(text).map_err(|e| match e {
+    let url_safe = matches!(err, base64::DecodeError::InvalidByte(_, b'-' | b'_'));
+    let err = if url_safe {
+        if text.bytes().any(|b| b == b'+' || b == b'/') {
+            return Err("mixes the standard and URL-safe base64 alphabets".into());
+        }
+        match LENIENT_URL_SAFE.decode(text) {
+            Ok(bytes) => return Ok(bytes),
+            Err(err) => err,
+        }
+    } else {
+        err
+    };
+    Err(match err {
         base64::DecodeError::InvalidByte(i, b) => {
             let c = text
                 .get(i..)

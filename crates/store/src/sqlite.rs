@@ -18,6 +18,9 @@ use uuid::Uuid;
 use crate::OpenError;
 use crate::time_codec::{from_micros, to_micros};
 
+/// Devices per multi-row INSERT (10 parameters each, well under SQLite's variable limit).
+const INSERT_CHUNK: usize = 100;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// Autopilot data in one SQLite database.
@@ -178,6 +181,13 @@ impl Store for SqliteStore {
         tenant: &TenantId,
         batch: ImportBatch,
     ) -> Result<Vec<ImportedDevice>, StoreError> {
+        if batch.ids.len() != batch.devices.len() {
+            return Err(StoreError::Backend(format!(
+                "an import batch has {} ids for {} devices",
+                batch.ids.len(),
+                batch.devices.len()
+            )));
+        }
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let upload_id = match batch.upload {
             UploadTarget::None => None,
@@ -201,35 +211,44 @@ impl Store for SqliteStore {
         let upload_text = upload_id.map(id_text);
         let created = to_micros(batch.created_at);
         let due = to_micros(batch.due_at);
-        let mut out = Vec::with_capacity(batch.devices.len());
-        for (id, device) in batch.ids.iter().zip(batch.devices) {
-            let id_str = id_text(*id);
-            sqlx::query(
+        let ids: Vec<String> = batch.ids.iter().map(|id| id_text(*id)).collect();
+        // Multi-row inserts: one statement per chunk, not two per device.
+        for (chunk_ids, chunk) in ids
+            .chunks(INSERT_CHUNK)
+            .zip(batch.devices.chunks(INSERT_CHUNK))
+        {
+            let mut devices = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
-                 group_tag, product_key, assigned_user, created_at, due_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .bind(tenant.as_str())
-            .bind(&id_str)
-            .bind(&batch.import_id)
-            .bind(upload_text.as_deref())
-            .bind(&device.serial_number)
-            .bind(&device.group_tag)
-            .bind(&device.product_key)
-            .bind(&device.assigned_user_principal_name)
-            .bind(created)
-            .bind(due)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            sqlx::query("INSERT INTO imported_hashes (tenant, id, hash) VALUES (?1, ?2, ?3)")
-                .bind(tenant.as_str())
-                .bind(&id_str)
-                .bind(&device.hardware_identifier)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            out.push(ImportedDevice {
+                 group_tag, product_key, assigned_user, created_at, due_at) ",
+            );
+            devices.push_values(chunk_ids.iter().zip(chunk), |mut row, (id, device)| {
+                row.push_bind(tenant.as_str())
+                    .push_bind(id.as_str())
+                    .push_bind(batch.import_id.as_str())
+                    .push_bind(upload_text.as_deref())
+                    .push_bind(device.serial_number.as_str())
+                    .push_bind(device.group_tag.as_str())
+                    .push_bind(device.product_key.as_str())
+                    .push_bind(device.assigned_user_principal_name.as_str())
+                    .push_bind(created)
+                    .push_bind(due);
+            });
+            devices.build().execute(&mut *tx).await.map_err(backend)?;
+            let mut hashes = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO imported_hashes (tenant, id, hash) ",
+            );
+            hashes.push_values(chunk_ids.iter().zip(chunk), |mut row, (id, device)| {
+                row.push_bind(tenant.as_str())
+                    .push_bind(id.as_str())
+                    .push_bind(device.hardware_identifier.as_slice());
+            });
+            hashes.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        let out = batch
+            .ids
+            .iter()
+            .zip(batch.devices)
+            .map(|(id, device)| ImportedDevice {
                 id: *id,
                 import_id: batch.import_id.clone(),
                 upload_id,
@@ -240,8 +259,8 @@ impl Store for SqliteStore {
                 hardware_identifier: device.hardware_identifier,
                 state: ImportState::default(),
                 created_at: from_micros(created),
-            });
-        }
+            })
+            .collect();
         tx.commit().await.map_err(backend)?;
         Ok(out)
     }
