@@ -166,3 +166,91 @@ mod tests {
         assert_eq!(ImportStatus::from_code(-1), None);
     }
 }
+
+/// `enrollmentState` of a registered device (`blocked` exists on beta only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EnrollmentState {
+    Unknown,
+    Enrolled,
+    PendingReset,
+    Failed,
+    #[default]
+    NotContacted,
+    Blocked,
+}
+
+impl EnrollmentState {
+    pub const ALL: [EnrollmentState; 6] = [
+        EnrollmentState::Unknown,
+        EnrollmentState::Enrolled,
+        EnrollmentState::PendingReset,
+        EnrollmentState::Failed,
+        EnrollmentState::NotContacted,
+        EnrollmentState::Blocked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnrollmentState::Unknown => "unknown",
+            EnrollmentState::Enrolled => "enrolled",
+            EnrollmentState::PendingReset => "pendingReset",
+            EnrollmentState::Failed => "failed",
+            EnrollmentState::NotContacted => "notContacted",
+            EnrollmentState::Blocked => "blocked",
+        }
+    }
+
+    /// The enum value (and the stored number).
+    pub fn code(self) -> i32 {
+        match self {
+            EnrollmentState::Unknown => 0,
+            EnrollmentState::Enrolled => 1,
+            EnrollmentState::PendingReset => 2,
+            EnrollmentState::Failed => 3,
+            EnrollmentState::NotContacted => 4,
+            EnrollmentState::Blocked => 5,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+    }
+}
+
+/// A `windowsAutopilotDeviceIdentity`: hardware registered with Autopilot in a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutopilotDevice {
+    /// The ZTDID; `deviceRegistrationId` of the import record that registered it.
+    pub id: Uuid,
+    /// The hardware identity key the registration service matches later imports against.
+    pub hardware_key: String,
+    /// The import the device came from.
+    pub import_id: String,
+    pub serial_number: String,
+    pub manufacturer: String,
+    pub model: String,
+    pub sku_number: String,
+    pub system_family: String,
+    pub product_key: String,
+    pub group_tag: String,
+    pub purchase_order_identifier: String,
+    pub user_principal_name: String,
+    pub addressable_user_name: String,
+    pub display_name: String,
+    pub resource_name: String,
+    /// The Entra device object's id (`azureActiveDirectoryDeviceId`, beta `azureAdDeviceId`).
+    pub azure_ad_device_id: String,
+    pub managed_device_id: String,
+    pub enrollment_state: EnrollmentState,
+    /// `None` until the device contacts Intune (the wire shows `0001-01-01T00:00:00Z`).
+    pub last_contacted: Option<OffsetDateTime>,
+    pub device_account_upn: String,
+    pub device_account_password: String,
+    pub device_friendly_name: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// The managed device id of a device that never enrolled.
+pub const NO_MANAGED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";

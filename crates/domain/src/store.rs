@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
-use crate::model::{ImportedDevice, NewImportedDevice, Upload};
+use crate::model::{AutopilotDevice, ImportedDevice, NewImportedDevice, Upload};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +49,20 @@ pub struct ImportBatch {
     pub import_id: String,
     pub upload: UploadTarget,
     pub created_at: OffsetDateTime,
-    /// When the registration service may pick the records up.
-    pub due_at: OffsetDateTime,
     /// One id per device, in order (UUIDv7: time-ordered).
     pub ids: Vec<Uuid>,
+    /// Per device: when the registration service may pick the record up.
+    pub due_at: Vec<OffsetDateTime>,
     pub devices: Vec<NewImportedDevice>,
+}
+
+/// What one round of the registration service did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProcessReport {
+    /// Records decided (each now `complete` or `error`).
+    pub processed: usize,
+    /// Of those, registered.
+    pub completed: usize,
 }
 
 /// The storage behind the Graph surface.
@@ -118,4 +127,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes an upload and its device records; false when there was none.
     async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// The registration service: decides up to `limit` records (of every tenant) that are still
+    /// processing and due by `now`, applying [`crate::registration`], and writes the outcomes,
+    /// with the registered devices, in one transaction. Records deleted before this runs are
+    /// never registered; a failed round changes nothing and can simply run again.
+    async fn process_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<ProcessReport, StoreError>;
+
+    /// When the next processing record falls due (the earliest due time), if any.
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// One registered device.
+    async fn get_device(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+    ) -> Result<Option<AutopilotDevice>, StoreError>;
+
+    /// Registered devices in id order.
+    async fn list_devices(
+        &self,
+        tenant: &TenantId,
+        page: PageRequest,
+    ) -> Result<Page<AutopilotDevice>, StoreError>;
+
+    /// How many devices are registered.
+    async fn count_devices(&self, tenant: &TenantId) -> Result<u64, StoreError>;
+
+    /// Deregisters a device and frees its hardware for a later import; false when there was
+    /// none.
+    async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
 }

@@ -4,6 +4,7 @@
 //! [`open`].
 
 mod sqlite;
+mod sqlite_registry;
 mod time_codec;
 
 use std::sync::Arc;

@@ -4,8 +4,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use autopilot_domain::{
-    ImportBatch, ImportState, ImportStatus, ImportedDevice, Page, PageRequest, Store, StoreError,
-    TenantId, Upload, UploadStatus, UploadTarget,
+    AutopilotDevice, ImportBatch, ImportState, ImportStatus, ImportedDevice, Page, PageRequest,
+    ProcessReport, Store, StoreError, TenantId, Upload, UploadStatus, UploadTarget,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -26,10 +26,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 /// Autopilot data in one SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-fn backend(err: sqlx::Error) -> StoreError {
+pub(crate) fn backend(err: sqlx::Error) -> StoreError {
     StoreError::Backend(err.to_string())
 }
 
@@ -80,6 +80,15 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// A write transaction, taking the write lock at once (`BEGIN IMMEDIATE`): a deferred
+    /// transaction that reads first could fail to upgrade while another connection writes.
+    pub(crate) async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+
     /// The connection pool (tests, maintenance).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -111,20 +120,24 @@ fn device_from_row(row: &SqliteRow) -> Result<ImportedDevice, StoreError> {
     })
 }
 
-fn parse_id(text: &str) -> Result<Uuid, StoreError> {
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Backend(format!("bad id '{text}': {e}")))
 }
 
-fn id_text(id: Uuid) -> String {
+pub(crate) fn id_text(id: Uuid) -> String {
     id.hyphenated().to_string()
 }
 
-fn page_limit(page: PageRequest) -> i64 {
+pub(crate) fn page_limit(page: PageRequest) -> i64 {
     // One more than asked, to learn whether there is a next page.
     i64::from(page.limit) + 1
 }
 
-fn finish_page<T>(mut items: Vec<T>, page: PageRequest, key: impl Fn(&T) -> Uuid) -> Page<T> {
+pub(crate) fn finish_page<T>(
+    mut items: Vec<T>,
+    page: PageRequest,
+    key: impl Fn(&T) -> Uuid,
+) -> Page<T> {
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
     let next_after = if items.len() > limit {
         items.truncate(limit);
@@ -181,14 +194,15 @@ impl Store for SqliteStore {
         tenant: &TenantId,
         batch: ImportBatch,
     ) -> Result<Vec<ImportedDevice>, StoreError> {
-        if batch.ids.len() != batch.devices.len() {
+        if batch.ids.len() != batch.devices.len() || batch.due_at.len() != batch.devices.len() {
             return Err(StoreError::Backend(format!(
-                "an import batch has {} ids for {} devices",
+                "an import batch has {} ids and {} due times for {} devices",
                 batch.ids.len(),
+                batch.due_at.len(),
                 batch.devices.len()
             )));
         }
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write().await?;
         let upload_id = match batch.upload {
             UploadTarget::None => None,
             UploadTarget::Existing(id) => {
@@ -210,29 +224,33 @@ impl Store for SqliteStore {
         };
         let upload_text = upload_id.map(id_text);
         let created = to_micros(batch.created_at);
-        let due = to_micros(batch.due_at);
+        let due: Vec<i64> = batch.due_at.iter().map(|t| to_micros(*t)).collect();
         let ids: Vec<String> = batch.ids.iter().map(|id| id_text(*id)).collect();
         // Multi-row inserts: one statement per chunk, not two per device.
-        for (chunk_ids, chunk) in ids
+        for ((chunk_ids, chunk), chunk_due) in ids
             .chunks(INSERT_CHUNK)
             .zip(batch.devices.chunks(INSERT_CHUNK))
+            .zip(due.chunks(INSERT_CHUNK))
         {
             let mut devices = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
                  group_tag, product_key, assigned_user, created_at, due_at) ",
             );
-            devices.push_values(chunk_ids.iter().zip(chunk), |mut row, (id, device)| {
-                row.push_bind(tenant.as_str())
-                    .push_bind(id.as_str())
-                    .push_bind(batch.import_id.as_str())
-                    .push_bind(upload_text.as_deref())
-                    .push_bind(device.serial_number.as_str())
-                    .push_bind(device.group_tag.as_str())
-                    .push_bind(device.product_key.as_str())
-                    .push_bind(device.assigned_user_principal_name.as_str())
-                    .push_bind(created)
-                    .push_bind(due);
-            });
+            devices.push_values(
+                chunk_ids.iter().zip(chunk).zip(chunk_due),
+                |mut row, ((id, device), due)| {
+                    row.push_bind(tenant.as_str())
+                        .push_bind(id.as_str())
+                        .push_bind(batch.import_id.as_str())
+                        .push_bind(upload_text.as_deref())
+                        .push_bind(device.serial_number.as_str())
+                        .push_bind(device.group_tag.as_str())
+                        .push_bind(device.product_key.as_str())
+                        .push_bind(device.assigned_user_principal_name.as_str())
+                        .push_bind(created)
+                        .push_bind(*due);
+                },
+            );
             devices.build().execute(&mut *tx).await.map_err(backend)?;
             let mut hashes = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO imported_hashes (tenant, id, hash) ",
@@ -341,7 +359,7 @@ impl Store for SqliteStore {
         id: Uuid,
         upload: Option<Uuid>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "DELETE FROM imported_devices \
              WHERE tenant = ?1 AND id = ?2 AND (?3 IS NULL OR upload_id = ?3)",
@@ -437,8 +455,44 @@ impl Store for SqliteStore {
         Ok(finish_page(items, page, |u| u.id))
     }
 
+    async fn process_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<ProcessReport, StoreError> {
+        crate::sqlite_registry::process_due(self, now, limit).await
+    }
+
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        crate::sqlite_registry::next_due(self).await
+    }
+
+    async fn get_device(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+    ) -> Result<Option<AutopilotDevice>, StoreError> {
+        crate::sqlite_registry::get_device(self, tenant, id).await
+    }
+
+    async fn list_devices(
+        &self,
+        tenant: &TenantId,
+        page: PageRequest,
+    ) -> Result<Page<AutopilotDevice>, StoreError> {
+        crate::sqlite_registry::list_devices(self, tenant, page).await
+    }
+
+    async fn count_devices(&self, tenant: &TenantId) -> Result<u64, StoreError> {
+        crate::sqlite_registry::count_devices(self, tenant).await
+    }
+
+    async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
+        crate::sqlite_registry::delete_device(self, tenant, id).await
+    }
+
     async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write().await?;
         let id_str = id_text(id);
         sqlx::query(
             "DELETE FROM imported_hashes WHERE tenant = ?1 AND id IN \

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use autopilot_domain::{
-    ImportBatch, ImportStatus, NewImportedDevice, PageRequest, Store, StoreError, TenantId,
-    UploadStatus, UploadTarget,
+    EnrollmentState, ImportBatch, ImportStatus, NewImportedDevice, PageRequest, Store, StoreError,
+    TenantId, UploadStatus, UploadTarget,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -32,7 +32,7 @@ pub fn batch(n: usize, upload: UploadTarget) -> ImportBatch {
         import_id: Uuid::new_v4().to_string(),
         upload,
         created_at: T0,
-        due_at: T0,
+        due_at: vec![T0; n],
         ids,
         devices,
     }
@@ -274,4 +274,176 @@ pub async fn import_into_missing_upload_writes_nothing(store: Arc<dyn Store>) {
         uploads.items.is_empty(),
         "the new upload is rolled back too"
     );
+}
+
+/// A batch of devices with real (synthetic) hashes, due at `due`.
+fn hashed(serials: &[&str], due: OffsetDateTime) -> ImportBatch {
+    let mut b = batch(serials.len(), UploadTarget::None);
+    for (device, serial) in b.devices.iter_mut().zip(serials) {
+        device.serial_number = (*serial).to_owned();
+        device.hardware_identifier = autopilot_hwhash::encode_bytes(
+            &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", *serial).build(),
+        )
+        .unwrap();
+    }
+    b.due_at = vec![due; serials.len()];
+    b
+}
+
+async fn state_of(
+    store: &Arc<dyn Store>,
+    t: &TenantId,
+    id: Uuid,
+) -> (ImportStatus, i32, String, String) {
+    let d = store.get_imported(t, id, None).await.unwrap().unwrap();
+    (
+        d.state.device_import_status,
+        d.state.device_error_code,
+        d.state.device_error_name,
+        d.state.device_registration_id,
+    )
+}
+
+pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
+    let a = TenantId::new("reg-a");
+    let b = TenantId::new("reg-b");
+    // Valid, invalid, and the same hardware twice in one import.
+    let mut first = hashed(&["R-001", "R-002", "R-001"], T0);
+    first.devices[1].hardware_identifier = b"hardwareIdentifier".to_vec();
+    let created = store.import_devices(&a, first).await.unwrap();
+    // Not due yet: nothing happens.
+    let early = store
+        .process_due(T0 - time::Duration::seconds(1), 100)
+        .await
+        .unwrap();
+    assert_eq!(early.processed, 0);
+    assert_eq!(store.next_due().await.unwrap(), Some(T0));
+
+    let report = store.process_due(T0, 100).await.unwrap();
+    assert_eq!((report.processed, report.completed), (3, 1));
+    let (status, code, name, device_id) = state_of(&store, &a, created[0].id).await;
+    assert_eq!(
+        (status, code, name.as_str()),
+        (ImportStatus::Complete, 0, "None")
+    );
+    let (status, code, name, _) = state_of(&store, &a, created[1].id).await;
+    assert_eq!(
+        (status, code, name.as_str()),
+        (ImportStatus::Error, 802, "InvalidZtdHardwareHash")
+    );
+    let (status, code, name, _) = state_of(&store, &a, created[2].id).await;
+    assert_eq!(
+        (status, code, name.as_str()),
+        (ImportStatus::Error, 807, "ZtdDeviceDuplicated")
+    );
+    assert_eq!(store.next_due().await.unwrap(), None);
+
+    // The registered device, as the hash describes it.
+    let device_id = Uuid::parse_str(&device_id).unwrap();
+    let device = store.get_device(&a, device_id).await.unwrap().unwrap();
+    assert_eq!(device.serial_number, "R-001");
+    assert_eq!(device.manufacturer, "Contoso");
+    assert_eq!(device.model, "Laptop 7");
+    assert_eq!(device.group_tag, "Lab");
+    assert_eq!(device.user_principal_name, "user0@contoso.com");
+    assert_eq!(device.enrollment_state, EnrollmentState::NotContacted);
+    assert_eq!(device.last_contacted, None);
+    assert!(Uuid::parse_str(&device.azure_ad_device_id).is_ok());
+    assert_eq!(store.count_devices(&a).await.unwrap(), 1);
+    assert!(store.get_device(&b, device_id).await.unwrap().is_none());
+
+    // 806 in the same tenant, 808 in another.
+    let again = store
+        .import_devices(&a, hashed(&["R-001"], T0))
+        .await
+        .unwrap();
+    let other = store
+        .import_devices(&b, hashed(&["R-001"], T0))
+        .await
+        .unwrap();
+    store.process_due(T0, 100).await.unwrap();
+    let (status, code, name, _) = state_of(&store, &a, again[0].id).await;
+    assert_eq!(
+        (status, code, name.as_str()),
+        (ImportStatus::Error, 806, "ZtdDeviceAlreadyAssigned")
+    );
+    let (status, code, name, _) = state_of(&store, &b, other[0].id).await;
+    assert_eq!(
+        (status, code, name.as_str()),
+        (ImportStatus::Error, 808, "ZtdDeviceAssignedToOtherTenant")
+    );
+
+    // Deleting the device frees the hardware: a new import registers again, in any tenant.
+    assert!(!store.delete_device(&b, device_id).await.unwrap());
+    assert!(store.delete_device(&a, device_id).await.unwrap());
+    assert!(!store.delete_device(&a, device_id).await.unwrap());
+    let moved = store
+        .import_devices(&b, hashed(&["R-001"], T0))
+        .await
+        .unwrap();
+    store.process_due(T0, 100).await.unwrap();
+    assert_eq!(
+        state_of(&store, &b, moved[0].id).await.0,
+        ImportStatus::Complete
+    );
+    assert_eq!(store.count_devices(&a).await.unwrap(), 0);
+    assert_eq!(store.count_devices(&b).await.unwrap(), 1);
+}
+
+pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
+    let t = TenantId::new("withdraw");
+    let serials: Vec<String> = (0..25).map(|i| format!("W-{i:03}")).collect();
+    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+    let created = store.import_devices(&t, hashed(&refs, T0)).await.unwrap();
+    // An unknown record deleted before processing is never registered.
+    assert!(
+        store
+            .delete_imported(&t, created[0].id, None)
+            .await
+            .unwrap()
+    );
+    let mut rounds = 0;
+    let mut total = 0;
+    loop {
+        let report = store.process_due(T0, 10).await.unwrap();
+        if report.processed == 0 {
+            break;
+        }
+        assert!(report.processed <= 10);
+        total += report.completed;
+        rounds += 1;
+    }
+    assert_eq!((rounds, total), (3, 24));
+    assert_eq!(store.count_devices(&t).await.unwrap(), 24);
+    let page = store
+        .list_devices(
+            &t,
+            PageRequest {
+                after: None,
+                limit: 20,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 20);
+    let rest = store
+        .list_devices(
+            &t,
+            PageRequest {
+                after: page.next_after,
+                limit: 20,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 4);
+    assert_eq!(rest.next_after, None);
+    let serials: HashSet<String> = page
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|d| d.serial_number.clone())
+        .collect();
+    assert!(!serials.contains("W-000"), "the withdrawn record");
+    assert_eq!(serials.len(), 24);
 }

@@ -43,6 +43,8 @@ on_sqlite!(
     tenants_are_isolated,
     uploads_follow_their_devices,
     import_into_missing_upload_writes_nothing,
+    registration_decides_every_rule,
+    withdrawn_and_limited_processing,
 );
 
 #[tokio::test]
