@@ -31,10 +31,12 @@ bin=target/release/autopilot-graph
 baseline=target/release/examples/static_baseline
 
 work="$(mktemp -d)"
-pids=()
+# Servers start inside command substitutions (subshells), so their PIDs go to files.
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for f in "$work"/*.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  sleep 0.5
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -57,7 +59,7 @@ PY
 start() {
   local out="$1"; shift
   "$@" > "$out" 2>/dev/null &
-  pids+=("$!")
+  echo "$!" > "$out.pid"
   for _ in $(seq 100); do
     if [ -s "$out" ]; then sed -n 1p "$out" | grep -o 'http://[0-9.:]*'; return; fi
     sleep 0.1
@@ -88,7 +90,8 @@ measure() {
 }
 
 echo "== autopilot-graph (SQLite file, WAL)" >&2
-base=$(start "$work/serve.out" "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --log warn)
+base=$(start "$work/serve.out" "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --log warn \
+  --processing-delay "${PROCESSING_DELAY:-1h}")
 TOKEN=$(sed -n 3p "$work/serve.out")
 export TOKEN
 imports="$base/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use autopilot_domain::SystemClock;
 use autopilot_server::auth::{self, SigningKey, TokenRequest};
+use autopilot_server::delay::ProcessingDelay;
+use autopilot_server::worker::{self, Wake};
 use autopilot_server::{AppState, ServerConfig};
 use clap::Args;
 
@@ -35,6 +37,12 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=100_000)
     )]
     pub max_devices_per_request: u32,
+
+    /// How long the registration service takes per record: a duration (`0s` for tests and CI,
+    /// `5s`, `1m30s`, `250ms`) or a range each record draws from uniformly (`60s..95s`, like
+    /// the real service).
+    #[arg(long, env = "AUTOPILOT_GRAPH_PROCESSING_DELAY", default_value = "5s")]
+    pub processing_delay: ProcessingDelay,
 
     /// Tenant of the ready-to-use token printed at start.
     #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
@@ -148,21 +156,32 @@ async fn run(args: ServeArgs) -> Result<()> {
     let store = autopilot_store::open(&url)
         .await
         .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
+    let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);
+    let wake = Wake::new();
     let state = AppState {
-        store,
-        clock: Arc::new(SystemClock),
+        store: store.clone(),
+        clock: clock.clone(),
         key: key.clone(),
         config: ServerConfig {
             max_devices_per_request: usize::try_from(args.max_devices_per_request)
                 .unwrap_or(usize::MAX),
+            processing_delay: args.processing_delay,
             ..ServerConfig::default()
         },
+        wake: wake.clone(),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr().context("no local address")?;
-    tracing::info!(%addr, database = %autopilot_store::redact(&url), "autopilot-graph listening");
+    tracing::info!(
+        %addr,
+        database = %autopilot_store::redact(&url),
+        processing_delay = %args.processing_delay,
+        "autopilot-graph listening"
+    );
+    // Records still `unknown` from an earlier run are due already: the worker takes them first.
+    let registration = worker::spawn(store, clock, wake);
 
     let token = auth::mint(
         &key,
@@ -192,6 +211,7 @@ async fn run(args: ServeArgs) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server failed")?;
+    registration.stop().await;
     tracing::info!("autopilot-graph stopped");
     Ok(())
 }

@@ -14,11 +14,16 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::{SigningKey, authenticate};
+use crate::delay::ProcessingDelay;
 use crate::error::GraphError;
 use crate::ids::{self, RequestIds};
 use crate::query::{self, QueryOptions};
+use crate::route::Version;
 use crate::route::{self, Resource, Target, UploadRef};
-use crate::wire::{self, Collection, Entity, ImportedWire, UploadWire};
+use crate::wire::{
+    self, Collection, DeviceWireBeta, DeviceWireV1, Entity, ImportedWire, UploadWire,
+};
+use crate::worker::Wake;
 
 /// Settings of the protocol layer.
 #[derive(Debug, Clone)]
@@ -28,6 +33,8 @@ pub struct ServerConfig {
     /// The scheme to put in `@odata.context` and `@odata.nextLink` when the request does not
     /// say (`X-Forwarded-Proto`).
     pub scheme: &'static str,
+    /// How long the registration service takes per record.
+    pub processing_delay: ProcessingDelay,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +42,7 @@ impl Default for ServerConfig {
         ServerConfig {
             max_devices_per_request: 500,
             scheme: "http",
+            processing_delay: ProcessingDelay::default(),
         }
     }
 }
@@ -54,6 +62,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub key: SigningKey,
     pub config: ServerConfig,
+    /// Wakes the registration worker when records are imported.
+    pub wake: Wake,
 }
 
 /// The whole HTTP application.
@@ -350,6 +360,57 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             }
             Ok(text(n.to_string()))
         }
+        (Resource::Devices, Method::GET) => list_devices(state, &ctx).await,
+        (Resource::DeviceItem { key }, Method::GET) => {
+            let id = key_or_404(&key, "windowsAutopilotDeviceIdentity")?;
+            match store(state.store.get_device(&ctx.principal.tenant, id).await)? {
+                Some(device) => {
+                    let context = format!(
+                        "{}deviceManagement/windowsAutopilotDeviceIdentities/$entity",
+                        ctx.metadata()
+                    );
+                    Ok(match ctx.target.version {
+                        Version::V1 => json(
+                            StatusCode::OK,
+                            &Entity {
+                                context: &context,
+                                entity: DeviceWireV1::from(&device),
+                            },
+                        ),
+                        Version::Beta => json(
+                            StatusCode::OK,
+                            &Entity {
+                                context: &context,
+                                entity: DeviceWireBeta::from(&device),
+                            },
+                        ),
+                    })
+                }
+                None => Err(GraphError::not_found(
+                    "windowsAutopilotDeviceIdentity",
+                    &key,
+                )),
+            }
+        }
+        (Resource::DeviceItem { key }, Method::DELETE) => {
+            // Intune answers a delete of an unknown device with 400 and this message.
+            let missing = || {
+                GraphError::bad_request(format!(
+                    "Cannot find device with ztd Id {key} and accountId {} to delete",
+                    ctx.principal.tenant
+                ))
+            };
+            let id = Uuid::parse_str(key.trim()).map_err(|_| missing())?;
+            if store(state.store.delete_device(&ctx.principal.tenant, id).await)? {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(missing())
+            }
+        }
+        (Resource::DevicesCount, Method::GET) => {
+            let n = store(state.store.count_devices(&ctx.principal.tenant).await)?;
+            Ok(text(n.to_string()))
+        }
         (resource, method) => Err(GraphError::method_not_allowed(
             method.as_str(),
             resource.template(),
@@ -556,6 +617,60 @@ async fn list_imported(
     ))
 }
 
+async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
+    let size = query::page_size(&ctx.options);
+    let tenant = &ctx.principal.tenant;
+    let page = if size == 0 {
+        autopilot_domain::Page {
+            items: Vec::new(),
+            next_after: None,
+        }
+    } else {
+        store(
+            state
+                .store
+                .list_devices(
+                    tenant,
+                    autopilot_domain::PageRequest {
+                        after: ctx.options.skip_token,
+                        limit: size,
+                    },
+                )
+                .await,
+        )?
+    };
+    let count = if ctx.options.count {
+        Some(store(state.store.count_devices(tenant).await)?)
+    } else {
+        None
+    };
+    let context = format!(
+        "{}deviceManagement/windowsAutopilotDeviceIdentities",
+        ctx.metadata()
+    );
+    let next_link = page.next_after.map(|after| next_link(ctx, size, after));
+    Ok(match ctx.target.version {
+        Version::V1 => json(
+            StatusCode::OK,
+            &Collection {
+                context: &context,
+                count,
+                next_link,
+                value: page.items.iter().map(DeviceWireV1::from).collect(),
+            },
+        ),
+        Version::Beta => json(
+            StatusCode::OK,
+            &Collection {
+                context: &context,
+                count,
+                next_link,
+                value: page.items.iter().map(DeviceWireBeta::from).collect(),
+            },
+        ),
+    })
+}
+
 async fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
     let size = query::page_size(&ctx.options);
     let page = if size == 0 {
@@ -623,7 +738,11 @@ async fn write_devices(
             .to_string(),
     });
     let now = state.clock.now();
-    store(
+    let due_at = ids
+        .iter()
+        .map(|id| now + state.config.processing_delay.for_record(*id))
+        .collect();
+    let created = store(
         state
             .store
             .import_devices(
@@ -632,13 +751,15 @@ async fn write_devices(
                     import_id,
                     upload: target,
                     created_at: now,
-                    due_at: now,
                     ids,
+                    due_at,
                     devices,
                 },
             )
             .await,
-    )
+    )?;
+    state.wake.wake();
+    Ok(created)
 }
 
 async fn create_imported(

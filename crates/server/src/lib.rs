@@ -8,11 +8,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod delay;
 pub mod error;
 pub mod ids;
 pub mod lenient_json;
 pub mod query;
 pub mod route;
 pub mod wire;
+pub mod worker;
 
 pub use app::{AppState, ServerConfig, router};

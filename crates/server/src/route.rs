@@ -57,6 +57,12 @@ pub enum Resource {
         key: String,
     },
     UploadsCount,
+    /// `windowsAutopilotDeviceIdentities`: registered devices.
+    Devices,
+    DeviceItem {
+        key: String,
+    },
+    DevicesCount,
 }
 
 impl Resource {
@@ -64,8 +70,13 @@ impl Resource {
     pub fn allowed(&self) -> &'static str {
         match self {
             Resource::Imported { .. } | Resource::Uploads => "GET, POST",
-            Resource::ImportedItem { .. } | Resource::UploadItem { .. } => "GET, DELETE",
-            Resource::ImportedCount { .. } | Resource::UploadsCount => "GET",
+            Resource::ImportedItem { .. }
+            | Resource::UploadItem { .. }
+            | Resource::DeviceItem { .. } => "GET, DELETE",
+            Resource::ImportedCount { .. }
+            | Resource::UploadsCount
+            | Resource::Devices
+            | Resource::DevicesCount => "GET",
             Resource::Import { .. } => "POST",
         }
     }
@@ -73,11 +84,13 @@ impl Resource {
     /// The OData route template, for 405 messages.
     pub fn template(&self) -> &'static str {
         match self {
-            Resource::Imported { .. } | Resource::Uploads => "~/singleton/navigation",
-            Resource::ImportedItem { .. } | Resource::UploadItem { .. } => {
-                "~/singleton/navigation/key"
+            Resource::Imported { .. } | Resource::Uploads | Resource::Devices => {
+                "~/singleton/navigation"
             }
-            Resource::ImportedCount { .. } | Resource::UploadsCount => {
+            Resource::ImportedItem { .. }
+            | Resource::UploadItem { .. }
+            | Resource::DeviceItem { .. } => "~/singleton/navigation/key",
+            Resource::ImportedCount { .. } | Resource::UploadsCount | Resource::DevicesCount => {
                 "~/singleton/navigation/$count"
             }
             Resource::Import { .. } => "~/singleton/navigation/action",
@@ -152,6 +165,7 @@ fn is_count(seg: &Segment) -> bool {
 }
 
 const IMPORTED: &str = "importedWindowsAutopilotDeviceIdentities";
+const DEVICES: &str = "windowsAutopilotDeviceIdentities";
 const UPLOADS: &str = "importedWindowsAutopilotDeviceIdentityUploads";
 const SEED_UPLOAD: &str = "importedWindowsAutopilotDeviceIdentityUpload";
 const DEVICE_IDENTITIES: &str = "deviceIdentities";
@@ -206,6 +220,8 @@ fn device_management(tail: &[Segment]) -> Result<Resource, GraphError> {
         imported(UploadRef::None, nav.key.clone(), rest)
     } else if is(nav, UPLOADS) {
         uploads(nav.key.clone(), rest)
+    } else if is(nav, DEVICES) {
+        devices(nav.key.clone(), rest)
     } else {
         Err(GraphError::segment_not_found(&nav.raw))
     }
@@ -235,6 +251,22 @@ fn imported(
         }
         [other] => Err(GraphError::segment_not_found(&other.raw)),
         [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+fn devices(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
+    match (key, rest) {
+        (Some(key), []) => Ok(Resource::DeviceItem { key }),
+        (None, []) => Ok(Resource::Devices),
+        (None, [c]) if is_count(c) => Ok(Resource::DevicesCount),
+        (None, [k]) if k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.') => {
+            Ok(Resource::DeviceItem {
+                key: k.name.clone(),
+            })
+        }
+        (Some(_), [next, ..]) | (None, [_, next, ..]) | (None, [next]) => {
+            Err(GraphError::segment_not_found(&next.raw))
+        }
     }
 }
 

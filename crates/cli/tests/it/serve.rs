@@ -10,6 +10,8 @@ struct Running {
     child: Child,
     base: String,
     token: String,
+    /// What the server logs, drained continuously so that a full pipe never blocks it.
+    log: std::thread::JoinHandle<String>,
 }
 
 fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
@@ -24,6 +26,12 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
         command.env(k, v);
     }
     let mut child = command.spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let log = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let base = first
@@ -44,7 +52,12 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
         "{curl}"
     );
     assert!(curl.contains(&base));
-    Running { child, base, token }
+    Running {
+        child,
+        base,
+        token,
+        log,
+    }
 }
 
 /// Stops the server with SIGTERM and returns what it logged.
@@ -69,15 +82,7 @@ fn stop(mut running: Running) -> String {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
-    let mut log = String::new();
-    running
-        .child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    log
+    running.log.join().unwrap()
 }
 
 fn token_command(data_dir: &Path, args: &[&str]) -> String {
@@ -256,4 +261,102 @@ fn bad_settings_exit_2_with_a_message() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+fn import_body(prefix: &str, n: usize) -> serde_json::Value {
+    let devices: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let serial = format!("{prefix}-{i:04}");
+            let hash = autopilot_hwhash::encode(
+                &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial).build(),
+            )
+            .unwrap();
+            serde_json::json!({"serialNumber": serial, "hardwareIdentifier": hash})
+        })
+        .collect();
+    serde_json::json!({ "importedWindowsAutopilotDeviceIdentities": devices })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_killed_server_resumes_registration_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Records fall due over three seconds: some are decided before the kill, the rest after.
+    let running = start(&data, &[("AUTOPILOT_GRAPH_PROCESSING_DELAY", "0s..3s")]);
+    let client = reqwest::Client::new();
+    let imported = format!(
+        "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        running.base
+    );
+    for batch in 0..4 {
+        let reply = client
+            .post(format!("{imported}/import"))
+            .bearer_auth(&running.token)
+            .json(&import_body(&format!("KILL{batch}"), 500))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut child = running.child;
+    child.kill().unwrap(); // SIGKILL: no graceful anything
+    child.wait().unwrap();
+    running.log.join().unwrap();
+
+    let again = start(&data, &[("AUTOPILOT_GRAPH_PROCESSING_DELAY", "0s")]);
+    let imported = format!(
+        "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        again.base
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (completed, failed) = loop {
+        let (mut unknown, mut completed, mut failed) = (0, 0, 0);
+        let mut next = Some(imported.clone());
+        while let Some(url) = next {
+            let page: serde_json::Value = client
+                .get(&url)
+                .bearer_auth(&again.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for d in page["value"].as_array().unwrap() {
+                match d["state"]["deviceImportStatus"].as_str().unwrap() {
+                    "unknown" => unknown += 1,
+                    "complete" => completed += 1,
+                    _ => failed += 1,
+                }
+            }
+            next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        }
+        if unknown == 0 {
+            break (completed, failed);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{unknown} records stayed unknown"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!((completed, failed), (2000, 0));
+    let devices = client
+        .get(format!(
+            "{}/beta/deviceManagement/windowsAutopilotDeviceIdentities/$count",
+            again.base
+        ))
+        .bearer_auth(&again.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        devices, "2000",
+        "registered devices equal the completed records"
+    );
+    stop(again);
 }

@@ -1,9 +1,11 @@
 //! A running server and a client for it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use autopilot_domain::SystemClock;
+use autopilot_domain::{Clock, ManualClock, Store, SystemClock};
 use autopilot_server::auth::{self, SigningKey, TokenRequest};
+use autopilot_server::delay::ProcessingDelay;
+use autopilot_server::worker::{self, Wake, WorkerHandle};
 use autopilot_server::{AppState, ServerConfig};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -17,6 +19,11 @@ pub struct Server {
     pub base: String,
     key: SigningKey,
     client: reqwest::Client,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    manual: Option<Arc<ManualClock>>,
+    wake: Wake,
+    worker: Mutex<Option<WorkerHandle>>,
 }
 
 #[derive(Debug)]
@@ -76,19 +83,57 @@ impl Reply {
 }
 
 impl Server {
+    /// A server whose registration service decides at once (processing delay 0).
     pub async fn start() -> Self {
-        Self::with_config(ServerConfig::default()).await
+        Self::with_config(ServerConfig {
+            processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            ..ServerConfig::default()
+        })
+        .await
     }
 
     pub async fn with_config(config: ServerConfig) -> Self {
-        let store = autopilot_store::open("sqlite::memory:").await.unwrap();
+        Self::build(config, None, "sqlite::memory:").await
+    }
+
+    /// A server on a manual clock: records fall due only when the test moves it.
+    pub async fn with_manual_clock(delay: &str) -> (Self, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+        let config = ServerConfig {
+            processing_delay: delay.parse().unwrap(),
+            ..ServerConfig::default()
+        };
+        (
+            Self::build(config, Some(clock.clone()), "sqlite::memory:").await,
+            clock,
+        )
+    }
+
+    /// A server on an SQLite file (for restart tests).
+    pub async fn on_file(url: &str) -> Self {
+        let config = ServerConfig {
+            processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            ..ServerConfig::default()
+        };
+        Self::build(config, None, url).await
+    }
+
+    async fn build(config: ServerConfig, manual: Option<Arc<ManualClock>>, url: &str) -> Self {
+        let store = autopilot_store::open(url).await.unwrap();
         let key = SigningKey::from_secret(b"a test secret that is long enough!!");
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let wake = Wake::new();
         let state = AppState {
-            store,
-            clock: Arc::new(SystemClock),
+            store: store.clone(),
+            clock: clock.clone(),
             key: key.clone(),
             config,
+            wake: wake.clone(),
         };
+        let worker = worker::spawn(store.clone(), clock.clone(), wake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -100,7 +145,46 @@ impl Server {
             base: format!("http://{addr}"),
             key,
             client: reqwest::Client::new(),
+            store,
+            clock,
+            manual,
+            wake,
+            worker: Mutex::new(Some(worker)),
         }
+    }
+
+    /// Moves the manual clock and lets the worker see it.
+    pub fn advance(&self, by: time::Duration) {
+        self.manual.as_ref().expect("a manual clock").advance(by);
+        self.wake.wake();
+    }
+
+    /// Kills the registration worker where it stands (a round in flight rolls back).
+    pub fn kill_worker(&self) {
+        if let Some(worker) = self.worker.lock().unwrap().take() {
+            worker.abort();
+        }
+    }
+
+    /// Starts a new registration worker, as a restarted server would.
+    pub fn start_worker(&self) {
+        let worker = worker::spawn(self.store.clone(), self.clock.clone(), self.wake.clone());
+        *self.worker.lock().unwrap() = Some(worker);
+    }
+
+    /// Polls an imported record (every 20 ms, for at most 30 s) until it is no longer
+    /// `unknown`, as the real scripts do; returns it.
+    pub async fn wait_decided(&self, path: &str, token: &str) -> Value {
+        for _ in 0..1500 {
+            let reply = self.get(path, token).await;
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            let record = reply.json();
+            if record["state"]["deviceImportStatus"] != "unknown" {
+                return record;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("{path} stayed unknown");
     }
 
     pub fn token(&self, tenant: &str, scopes: &[&str], roles: &[&str]) -> String {

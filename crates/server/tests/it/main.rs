@@ -7,7 +7,9 @@ mod common;
 
 mod clients;
 mod errors;
+mod flows;
 mod paging;
+mod registration;
 mod sdk;
 mod seed;
 mod tenants;

@@ -52,7 +52,8 @@ async fn the_seed_example_imports_on_both_routes_and_versions() {
     let Some(body) = seed_request_body() else {
         return;
     };
-    let server = Server::start().await;
+    // A real-service-like delay on a manual clock: the records stay `unknown` until it moves.
+    let (server, _clock) = Server::with_manual_clock("60s..95s").await;
     let token = server.rw("seed");
     let mut ids = Vec::new();
     for version in ["v1.0", "beta"] {
@@ -124,5 +125,26 @@ async fn the_seed_example_imports_on_both_routes_and_versions() {
             .await
             .json();
         assert_eq!(devices["value"].as_array().unwrap().len(), 1);
+    }
+
+    // Once processed, the placeholder hash fails as the real service fails it.
+    server.advance(time::Duration::seconds(95));
+    for id in &ids {
+        let record = server
+            .wait_decided(&format!("/beta{IMPORTED}/{id}"), &token)
+            .await;
+        assert_eq!(record["state"]["deviceImportStatus"], "error");
+        assert_eq!(record["state"]["deviceErrorCode"], 802);
+        assert_eq!(record["state"]["deviceErrorName"], "InvalidZtdHardwareHash");
+    }
+    let uploads = server
+        .get(
+            "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads",
+            &token,
+        )
+        .await
+        .json();
+    for upload in uploads["value"].as_array().unwrap() {
+        assert_eq!(upload["status"], "error");
     }
 }

@@ -6,7 +6,7 @@ const UPLOADS: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIden
 
 #[tokio::test]
 async fn an_upload_holds_its_devices_and_takes_them_when_deleted() {
-    let server = Server::start().await;
+    let (server, _clock) = Server::with_manual_clock("30s").await;
     let token = server.rw("uploads");
     let reply = server
         .post_json(
@@ -80,6 +80,22 @@ async fn an_upload_holds_its_devices_and_takes_them_when_deleted() {
             .await
             .text(),
         "3"
+    );
+
+    // Processed, the upload is complete (all three register).
+    server.advance(time::Duration::seconds(30));
+    for d in &value {
+        let record = server
+            .wait_decided(&format!("{devices}/{}", d["id"].as_str().unwrap()), &token)
+            .await;
+        assert_eq!(record["state"]["deviceImportStatus"], "complete");
+    }
+    assert_eq!(
+        server
+            .get(&format!("{UPLOADS}('{id}')"), &token)
+            .await
+            .json()["status"],
+        "complete"
     );
 
     let one = value[0]["id"].as_str().unwrap();

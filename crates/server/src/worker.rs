@@ -1,0 +1,117 @@
+//! The registration worker: the in-process Device Directory Service. It decides due records in
+//! rounds of [`ROUND`] (each round one store transaction), sleeps until the next record falls
+//! due, and wakes early when an import arrives or the clock is moved ([`Wake`]). Nothing is
+//! held in memory between rounds, so a restart loses nothing: records still `unknown` are
+//! simply decided by the next worker.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use autopilot_domain::{Clock, Store};
+use tokio::sync::{Notify, watch};
+
+/// Records decided per round.
+pub const ROUND: u32 = 1000;
+
+/// The longest the worker sleeps without looking (a safety net; imports wake it anyway).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Wakes the worker: new work, or a moved clock.
+#[derive(Debug, Clone, Default)]
+pub struct Wake(Arc<Notify>);
+
+impl Wake {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the worker to look for due records now. A wake while it is busy is kept, not lost.
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    async fn woken(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// A running worker; dropping the handle does not stop it, [`WorkerHandle::stop`] does.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Stops after the current round and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Stops at once, abandoning a round in flight (its transaction rolls back). For tests of
+    /// crash safety.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the worker on the current tokio runtime.
+pub fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, wake: Wake) -> WorkerHandle {
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(run(store, clock, wake, stopped));
+    WorkerHandle { stop, task }
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    wake: Wake,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        if *stopped.borrow() {
+            return;
+        }
+        let pause = match store.process_due(clock.now(), ROUND).await {
+            Ok(report) if report.processed == usize::try_from(ROUND).unwrap_or(usize::MAX) => {
+                tracing::debug!(processed = report.processed, "registration round");
+                // A full round: more may be due at once.
+                tokio::task::yield_now().await;
+                continue;
+            }
+            Ok(report) => {
+                if report.processed > 0 {
+                    tracing::debug!(
+                        processed = report.processed,
+                        completed = report.completed,
+                        "registration round"
+                    );
+                }
+                match store.next_due().await {
+                    Ok(Some(due)) => {
+                        let wait = due - clock.now();
+                        if wait <= time::Duration::ZERO {
+                            continue;
+                        }
+                        Duration::try_from(wait).unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
+                    }
+                    Ok(None) => MAX_SLEEP,
+                    Err(e) => {
+                        tracing::error!(error = %e, "registration worker cannot read due times");
+                        Duration::from_secs(1)
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "registration round failed; retrying");
+                Duration::from_secs(1)
+            }
+        };
+        tokio::select! {
+            () = wake.woken() => {}
+            () = tokio::time::sleep(pause) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
