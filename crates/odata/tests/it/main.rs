@@ -1,0 +1,7 @@
+//! Parser, printer and checker tests of autopilot-odata.
+
+#![allow(clippy::unwrap_used)]
+
+mod check;
+mod parser;
+mod roundtrip;
