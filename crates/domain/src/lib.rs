@@ -16,4 +16,7 @@ pub use model::{
     AutopilotDevice, EnrollmentState, ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE,
     NewImportedDevice, Upload, UploadStatus,
 };
-pub use store::{ImportBatch, Page, PageRequest, ProcessReport, Store, StoreError, UploadTarget};
+pub use store::{
+    Cursor, ImportBatch, Page, PageRequest, ProcessReport, SortValue, Store, StoreError,
+    UploadTarget,
+};

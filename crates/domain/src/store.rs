@@ -13,23 +13,66 @@ pub enum StoreError {
     /// The upload an import names does not exist (in this tenant).
     #[error("upload {0} not found")]
     UploadNotFound(Uuid),
+    /// A query the store cannot run (the message is for the client).
+    #[error("{0}")]
+    InvalidQuery(String),
     /// The database failed; the message is for the operator's log, not for clients.
     #[error("storage failure: {0}")]
     Backend(String),
 }
 
-/// One page of a keyset-paged list: rows strictly after `after`, in key order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A value of a sort key, as a cursor carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SortValue {
+    Text(String),
+    Int(i64),
+}
+
+/// Where a keyset page ended: the values of the sort keys of its last row, then that row's id
+/// (the final tie-breaker of every order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cursor {
+    pub keys: Vec<SortValue>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// A cursor for the default order (by id only).
+    pub fn at_id(id: Uuid) -> Self {
+        Cursor {
+            keys: Vec::new(),
+            id,
+        }
+    }
+}
+
+/// One page of a list: rows matching `filter`, in `orderby` order then id, strictly after
+/// `after`, skipping `skip`, at most `limit`. The filter and order must have been checked
+/// against the entity's field table (`autopilot_odata::Query::check`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PageRequest {
-    pub after: Option<Uuid>,
+    pub filter: Option<autopilot_odata::Expr>,
+    pub orderby: Vec<autopilot_odata::OrderBy>,
+    pub after: Option<Cursor>,
+    pub skip: u64,
     pub limit: u32,
 }
 
-/// A page and the key to continue after, when there is more.
+impl PageRequest {
+    /// The first `limit` rows in id order.
+    pub fn first(limit: u32) -> Self {
+        PageRequest {
+            limit,
+            ..PageRequest::default()
+        }
+    }
+}
+
+/// A page and where to continue, when there is more.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    pub next_after: Option<Uuid>,
+    pub next: Option<Cursor>,
 }
 
 /// Where the records of an import go.
@@ -84,7 +127,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         upload: Option<Uuid>,
     ) -> Result<Option<ImportedDevice>, StoreError>;
 
-    /// Imported records in id order; with `upload`, only that upload's.
+    /// A page of imported records; with `upload`, only that upload's.
     async fn list_imported(
         &self,
         tenant: &TenantId,
@@ -92,11 +135,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: PageRequest,
     ) -> Result<Page<ImportedDevice>, StoreError>;
 
-    /// How many imported records there are (in `upload`, when given).
+    /// How many imported records there are (in `upload`, when given; matching `filter`).
     async fn count_imported(
         &self,
         tenant: &TenantId,
         upload: Option<Uuid>,
+        filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError>;
 
     /// Deletes one imported record; false when there was none.
@@ -118,7 +162,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One upload, its status computed from its devices.
     async fn get_upload(&self, tenant: &TenantId, id: Uuid) -> Result<Option<Upload>, StoreError>;
 
-    /// Uploads in id order.
+    /// A page of uploads.
     async fn list_uploads(
         &self,
         tenant: &TenantId,
@@ -148,15 +192,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         id: Uuid,
     ) -> Result<Option<AutopilotDevice>, StoreError>;
 
-    /// Registered devices in id order.
+    /// A page of registered devices.
     async fn list_devices(
         &self,
         tenant: &TenantId,
         page: PageRequest,
     ) -> Result<Page<AutopilotDevice>, StoreError>;
 
-    /// How many devices are registered.
-    async fn count_devices(&self, tenant: &TenantId) -> Result<u64, StoreError>;
+    /// How many devices are registered (matching `filter`).
+    async fn count_devices(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError>;
+
+    /// How many uploads there are (matching `filter`).
+    async fn count_uploads(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError>;
 
     /// Deregisters a device and frees its hardware for a later import; false when there was
     /// none.

@@ -17,13 +17,15 @@ use crate::auth::{SigningKey, authenticate};
 use crate::delay::ProcessingDelay;
 use crate::error::GraphError;
 use crate::ids::{self, RequestIds};
-use crate::query::{self, QueryOptions};
+use crate::query;
 use crate::route::Version;
 use crate::route::{self, Resource, Target, UploadRef};
 use crate::wire::{
     self, Collection, DeviceWireBeta, DeviceWireV1, Entity, ImportedWire, UploadWire,
 };
 use crate::worker::Wake;
+use autopilot_odata::{EntityType, Query, entity};
+use serde_json::Value;
 
 /// Settings of the protocol layer.
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ struct Ctx {
     origin: String,
     /// The request path as sent, for `@odata.nextLink`.
     path: String,
-    options: QueryOptions,
+    options: Query,
     principal: Principal,
 }
 
@@ -180,6 +182,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         return Err(GraphError::forbidden(&names));
     }
     let options = query::parse(req.uri().query())?;
+    check_options(&target, &options)?;
     let ctx = Ctx {
         origin: origin(req.headers(), state.config.scheme),
         path: req.uri().path().to_owned(),
@@ -209,20 +212,13 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     .get_imported(&ctx.principal.tenant, id, upload)
                     .await,
             )? {
-                Some(device) => {
-                    let context = format!(
-                        "{}{}/$entity",
-                        ctx.metadata(),
-                        imported_set(&ctx, &upload_ref(upload))
-                    );
-                    Ok(json(
-                        StatusCode::OK,
-                        &Entity {
-                            context: &context,
-                            entity: ImportedWire::from(&device),
-                        },
-                    ))
-                }
+                Some(device) => Ok(entity_response(
+                    &ctx,
+                    &entity::IMPORTED_DEVICE,
+                    &imported_set(&ctx, &upload_ref(upload)),
+                    &ImportedWire::from(&device),
+                    &[],
+                )),
                 None => Err(GraphError::not_found(
                     "importedWindowsAutopilotDeviceIdentity",
                     &key,
@@ -251,7 +247,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             let n = store(
                 state
                     .store
-                    .count_imported(&ctx.principal.tenant, upload)
+                    .count_imported(&ctx.principal.tenant, upload, ctx.options.filter.as_ref())
                     .await,
             )?;
             Ok(text(n.to_string()))
@@ -336,28 +332,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             }
         }
         (Resource::UploadsCount, Method::GET) => {
-            // Uploads are few; count them by paging through.
-            let mut n = 0u64;
-            let mut after = None;
-            loop {
-                let page = store(
-                    state
-                        .store
-                        .list_uploads(
-                            &ctx.principal.tenant,
-                            autopilot_domain::PageRequest {
-                                after,
-                                limit: query::MAX_PAGE,
-                            },
-                        )
-                        .await,
-                )?;
-                n += page.items.len() as u64;
-                match page.next_after {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
-            }
+            let n = store(
+                state
+                    .store
+                    .count_uploads(&ctx.principal.tenant, ctx.options.filter.as_ref())
+                    .await,
+            )?;
             Ok(text(n.to_string()))
         }
         (Resource::Devices, Method::GET) => list_devices(state, &ctx).await,
@@ -365,25 +345,16 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             let id = key_or_404(&key, "windowsAutopilotDeviceIdentity")?;
             match store(state.store.get_device(&ctx.principal.tenant, id).await)? {
                 Some(device) => {
-                    let context = format!(
-                        "{}deviceManagement/windowsAutopilotDeviceIdentities/$entity",
-                        ctx.metadata()
-                    );
+                    let set = "deviceManagement/windowsAutopilotDeviceIdentities";
+                    let extra = device_expansions(&ctx);
+                    let e = &entity::AUTOPILOT_DEVICE;
                     Ok(match ctx.target.version {
-                        Version::V1 => json(
-                            StatusCode::OK,
-                            &Entity {
-                                context: &context,
-                                entity: DeviceWireV1::from(&device),
-                            },
-                        ),
-                        Version::Beta => json(
-                            StatusCode::OK,
-                            &Entity {
-                                context: &context,
-                                entity: DeviceWireBeta::from(&device),
-                            },
-                        ),
+                        Version::V1 => {
+                            entity_response(&ctx, e, set, &DeviceWireV1::from(&device), &extra)
+                        }
+                        Version::Beta => {
+                            entity_response(&ctx, e, set, &DeviceWireBeta::from(&device), &extra)
+                        }
                     })
                 }
                 None => Err(GraphError::not_found(
@@ -408,7 +379,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             }
         }
         (Resource::DevicesCount, Method::GET) => {
-            let n = store(state.store.count_devices(&ctx.principal.tenant).await)?;
+            let n = store(
+                state
+                    .store
+                    .count_devices(&ctx.principal.tenant, ctx.options.filter.as_ref())
+                    .await,
+            )?;
             Ok(text(n.to_string()))
         }
         (resource, method) => Err(GraphError::method_not_allowed(
@@ -417,6 +393,51 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             resource.allowed(),
         )),
     }
+}
+
+/// Checks the query options against the entity the route serves: lists and counts take them
+/// all, single entities `$select` and `$expand`, actions none.
+fn check_options(target: &Target, options: &Query) -> Result<(), GraphError> {
+    let entity = match &target.resource {
+        Resource::Imported { .. }
+        | Resource::ImportedItem { .. }
+        | Resource::ImportedCount { .. } => &entity::IMPORTED_DEVICE,
+        Resource::Uploads | Resource::UploadItem { .. } | Resource::UploadsCount => &entity::UPLOAD,
+        Resource::Devices | Resource::DeviceItem { .. } | Resource::DevicesCount => {
+            &entity::AUTOPILOT_DEVICE
+        }
+        Resource::Import { .. } => return Ok(()),
+    };
+    let single = matches!(
+        target.resource,
+        Resource::ImportedItem { .. } | Resource::UploadItem { .. } | Resource::DeviceItem { .. }
+    );
+    if single
+        && (options.filter.is_some()
+            || !options.orderby.is_empty()
+            || options.top.is_some()
+            || options.skip.is_some()
+            || options.skiptoken.is_some())
+    {
+        return Err(GraphError::bad_request(
+            "Query options other than $select and $expand are not allowed on a single entity.",
+        ));
+    }
+    query::check(options, entity)?;
+    if !options.expand.is_empty() && target.version == Version::V1 {
+        return Err(GraphError::bad_request(format!(
+            "Could not find a navigation property named '{}' on type 'microsoft.graph.{}' in v1.0.",
+            options.expand[0], entity.name
+        )));
+    }
+    // The upload's deviceIdentities navigation is reached by path, not expanded.
+    if !options.expand.is_empty() && entity.name != entity::AUTOPILOT_DEVICE.name {
+        return Err(GraphError::bad_request(format!(
+            "$expand is not supported on {}.",
+            entity.name
+        )));
+    }
+    Ok(())
 }
 
 fn upload_ref(upload: Option<Uuid>) -> UploadRef {
@@ -443,6 +464,7 @@ fn store<T>(result: Result<T, StoreError>) -> Result<T, GraphError> {
             "importedWindowsAutopilotDeviceIdentityUpload",
             &id.hyphenated().to_string(),
         ),
+        StoreError::InvalidQuery(message) => GraphError::bad_request(message),
         StoreError::Backend(message) => {
             tracing::error!(%message, "storage failure");
             GraphError::internal()
@@ -517,7 +539,7 @@ async fn read_body(state: &AppState, req: Request) -> Result<axum::body::Bytes, 
         .map_err(|_| too_large())
 }
 
-fn parse_json(body: &[u8]) -> Result<serde_json::Value, GraphError> {
+fn parse_json(body: &[u8]) -> Result<Value, GraphError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(GraphError::bad_request(
             "The request body is empty; a JSON object is expected.",
@@ -561,15 +583,125 @@ fn set_location(response: &mut Response, url: &str) {
     }
 }
 
-/// `@odata.nextLink`: the request's own URL with its options and the continuation token.
-fn next_link(ctx: &Ctx, page_size: u32, after: Uuid) -> String {
-    let mut link = format!("{}{}?$top={page_size}", ctx.origin, ctx.path);
-    if ctx.options.count {
-        link.push_str("&$count=true");
+/// Renders a list page: `$select` trims each item, `@odata.context` names the selection,
+/// `@odata.nextLink` carries the options and the next page's token.
+fn list_response<T: Serialize>(
+    ctx: &Ctx,
+    entity: &EntityType,
+    set: &str,
+    scope: &str,
+    page: autopilot_domain::Page<T>,
+    count: Option<u64>,
+    extra: &[(&str, Value)],
+) -> Response {
+    let context = format!(
+        "{}{set}{}",
+        ctx.metadata(),
+        query::context_suffix(&ctx.options, entity)
+    );
+    let size = query::page_size(&ctx.options);
+    let next_link = page.next.as_ref().map(|cursor| {
+        query::next_link(
+            &format!("{}{}", ctx.origin, ctx.path),
+            &ctx.options,
+            size,
+            &query::encode_token(cursor, &ctx.options, scope),
+        )
+    });
+    let selected = query::selected(&ctx.options, entity);
+    if selected.is_none() && extra.is_empty() {
+        return json(
+            StatusCode::OK,
+            &Collection {
+                context: &context,
+                count,
+                next_link,
+                value: page.items,
+            },
+        );
     }
-    link.push_str("&$skiptoken=");
-    link.push_str(&query::encode_skip_token(after));
-    link
+    let value: Vec<Value> = page
+        .items
+        .iter()
+        .map(|item| shape(item, selected.as_deref(), extra))
+        .collect();
+    json(
+        StatusCode::OK,
+        &Collection {
+            context: &context,
+            count,
+            next_link,
+            value,
+        },
+    )
+}
+
+/// One item as JSON, trimmed to `$select` and with expanded navigation properties added.
+fn shape<T: Serialize>(item: &T, selected: Option<&[&str]>, extra: &[(&str, Value)]) -> Value {
+    let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
+    if let Some(names) = selected {
+        value = query::trim(value, names);
+    }
+    if let Value::Object(map) = &mut value {
+        for (name, v) in extra {
+            map.insert((*name).to_owned(), v.clone());
+        }
+    }
+    value
+}
+
+/// Renders one entity with `$select` and expansions.
+fn entity_response<T: Serialize>(
+    ctx: &Ctx,
+    entity: &EntityType,
+    set: &str,
+    item: &T,
+    extra: &[(&str, Value)],
+) -> Response {
+    let context = format!(
+        "{}{set}{}/$entity",
+        ctx.metadata(),
+        query::context_suffix(&ctx.options, entity)
+    );
+    let selected = query::selected(&ctx.options, entity);
+    if selected.is_none() && extra.is_empty() {
+        return json(
+            StatusCode::OK,
+            &Entity {
+                context: &context,
+                entity: item,
+            },
+        );
+    }
+    json(
+        StatusCode::OK,
+        &Entity {
+            context: &context,
+            entity: shape(item, selected.as_deref(), extra),
+        },
+    )
+}
+
+/// `$expand` of the beta device's profile navigations: `null` until profiles exist.
+fn device_expansions(ctx: &Ctx) -> Vec<(&'static str, Value)> {
+    ctx.options
+        .expand
+        .iter()
+        .filter_map(|p| {
+            entity::AUTOPILOT_DEVICE
+                .expand
+                .iter()
+                .find(|e| e.eq_ignore_ascii_case(&p.name()))
+                .map(|e| (*e, Value::Null))
+        })
+        .collect()
+}
+
+fn empty_page<T>() -> autopilot_domain::Page<T> {
+    autopilot_domain::Page {
+        items: Vec::new(),
+        next: None,
+    }
 }
 
 async fn list_imported(
@@ -578,136 +710,131 @@ async fn list_imported(
     upload: &UploadRef,
 ) -> Result<Response, GraphError> {
     let upload_id = existing_upload(state, ctx, upload).await?;
-    let size = query::page_size(&ctx.options);
+    let scope = format!(
+        "imported:{}",
+        upload_id.map(|u| u.to_string()).unwrap_or_default()
+    );
+    let request = query::page_request(&ctx.options, &scope)?;
     let tenant = &ctx.principal.tenant;
-    let page = if size == 0 {
-        autopilot_domain::Page {
-            items: Vec::new(),
-            next_after: None,
-        }
+    let page = if request.limit == 0 {
+        empty_page()
     } else {
-        store(
-            state
-                .store
-                .list_imported(
-                    tenant,
-                    upload_id,
-                    autopilot_domain::PageRequest {
-                        after: ctx.options.skip_token,
-                        limit: size,
-                    },
-                )
-                .await,
-        )?
+        store(state.store.list_imported(tenant, upload_id, request).await)?
     };
     let count = if ctx.options.count {
-        Some(store(state.store.count_imported(tenant, upload_id).await)?)
+        Some(store(
+            state
+                .store
+                .count_imported(tenant, upload_id, ctx.options.filter.as_ref())
+                .await,
+        )?)
     } else {
         None
     };
-    let context = format!("{}{}", ctx.metadata(), imported_set(ctx, upload));
-    Ok(json(
-        StatusCode::OK,
-        &Collection {
-            context: &context,
-            count,
-            next_link: page.next_after.map(|after| next_link(ctx, size, after)),
-            value: page.items.iter().map(ImportedWire::from).collect(),
-        },
+    let page = autopilot_domain::Page {
+        items: page
+            .items
+            .iter()
+            .map(ImportedWire::from)
+            .collect::<Vec<_>>(),
+        next: page.next,
+    };
+    Ok(list_response(
+        ctx,
+        &entity::IMPORTED_DEVICE,
+        &imported_set(ctx, upload),
+        &scope,
+        page,
+        count,
+        &[],
     ))
 }
 
 async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    let size = query::page_size(&ctx.options);
+    let request = query::page_request(&ctx.options, "devices")?;
     let tenant = &ctx.principal.tenant;
-    let page = if size == 0 {
-        autopilot_domain::Page {
-            items: Vec::new(),
-            next_after: None,
-        }
+    let page = if request.limit == 0 {
+        empty_page()
     } else {
-        store(
-            state
-                .store
-                .list_devices(
-                    tenant,
-                    autopilot_domain::PageRequest {
-                        after: ctx.options.skip_token,
-                        limit: size,
-                    },
-                )
-                .await,
-        )?
+        store(state.store.list_devices(tenant, request).await)?
     };
     let count = if ctx.options.count {
-        Some(store(state.store.count_devices(tenant).await)?)
+        Some(store(
+            state
+                .store
+                .count_devices(tenant, ctx.options.filter.as_ref())
+                .await,
+        )?)
     } else {
         None
     };
-    let context = format!(
-        "{}deviceManagement/windowsAutopilotDeviceIdentities",
-        ctx.metadata()
-    );
-    let next_link = page.next_after.map(|after| next_link(ctx, size, after));
+    let set = "deviceManagement/windowsAutopilotDeviceIdentities";
+    let extra = device_expansions(ctx);
     Ok(match ctx.target.version {
-        Version::V1 => json(
-            StatusCode::OK,
-            &Collection {
-                context: &context,
-                count,
-                next_link,
-                value: page.items.iter().map(DeviceWireV1::from).collect(),
+        Version::V1 => list_response(
+            ctx,
+            &entity::AUTOPILOT_DEVICE,
+            set,
+            "devices",
+            autopilot_domain::Page {
+                items: page
+                    .items
+                    .iter()
+                    .map(DeviceWireV1::from)
+                    .collect::<Vec<_>>(),
+                next: page.next,
             },
+            count,
+            &extra,
         ),
-        Version::Beta => json(
-            StatusCode::OK,
-            &Collection {
-                context: &context,
-                count,
-                next_link,
-                value: page.items.iter().map(DeviceWireBeta::from).collect(),
+        Version::Beta => list_response(
+            ctx,
+            &entity::AUTOPILOT_DEVICE,
+            set,
+            "devices",
+            autopilot_domain::Page {
+                items: page
+                    .items
+                    .iter()
+                    .map(DeviceWireBeta::from)
+                    .collect::<Vec<_>>(),
+                next: page.next,
             },
+            count,
+            &extra,
         ),
     })
 }
 
 async fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    let size = query::page_size(&ctx.options);
-    let page = if size == 0 {
-        autopilot_domain::Page {
-            items: Vec::new(),
-            next_after: None,
-        }
+    let request = query::page_request(&ctx.options, "uploads")?;
+    let tenant = &ctx.principal.tenant;
+    let page = if request.limit == 0 {
+        empty_page()
     } else {
-        store(
+        store(state.store.list_uploads(tenant, request).await)?
+    };
+    let count = if ctx.options.count {
+        Some(store(
             state
                 .store
-                .list_uploads(
-                    &ctx.principal.tenant,
-                    autopilot_domain::PageRequest {
-                        after: ctx.options.skip_token,
-                        limit: size,
-                    },
-                )
+                .count_uploads(tenant, ctx.options.filter.as_ref())
                 .await,
-        )?
+        )?)
+    } else {
+        None
     };
-    let context = format!(
-        "{}deviceManagement/importedWindowsAutopilotDeviceIdentityUploads",
-        ctx.metadata()
-    );
-    Ok(json(
-        StatusCode::OK,
-        &Collection {
-            context: &context,
-            count: ctx
-                .options
-                .count
-                .then_some(page.items.len() as u64)
-                .filter(|_| page.next_after.is_none()),
-            next_link: page.next_after.map(|after| next_link(ctx, size, after)),
-            value: page.items.iter().map(UploadWire::from).collect(),
+    Ok(list_response(
+        ctx,
+        &entity::UPLOAD,
+        "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads",
+        "uploads",
+        autopilot_domain::Page {
+            items: page.items.iter().map(UploadWire::from).collect::<Vec<_>>(),
+            next: page.next,
         },
+        count,
+        &[],
     ))
 }
 

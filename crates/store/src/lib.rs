@@ -3,6 +3,8 @@
 //! or `sqlite::memory:` for a throwaway server). Migrations are embedded and run by
 //! [`open`].
 
+mod listing;
+mod lower;
 mod sqlite;
 mod sqlite_registry;
 mod time_codec;

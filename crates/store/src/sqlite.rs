@@ -16,7 +16,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::OpenError;
+use crate::lower::{Column, Kind, Table};
 use crate::time_codec::{from_micros, to_micros};
+use autopilot_odata::entity;
 
 /// Devices per multi-row INSERT (10 parameters each, well under SQLite's variable limit).
 const INSERT_CHUNK: usize = 100;
@@ -31,6 +33,74 @@ pub struct SqliteStore {
 
 pub(crate) fn backend(err: sqlx::Error) -> StoreError {
     StoreError::Backend(err.to_string())
+}
+
+/// The columns [`device_from_row`] reads (the hash comes from its own table, `h`).
+const SELECT_DEVICE_COLUMNS: &str = "SELECT d.id, d.import_id, d.upload_id, d.serial_number, \
+     d.group_tag, d.product_key, d.assigned_user, d.status, d.registration_id, d.error_code, \
+     d.error_name, d.created_at, h.hash";
+
+/// Queryable properties of imported records.
+const IMPORTED: Table = Table {
+    id: "d.id",
+    tenant: "d.tenant",
+    columns: &[
+        Column::new("id", "d.id", Kind::Text),
+        Column::new("groupTag", "d.group_tag", Kind::Text),
+        Column::indexed(
+            "serialNumber",
+            "d.serial_number",
+            ("imported_devices_serials", "serial_number"),
+        ),
+        Column::new("productKey", "d.product_key", Kind::Text),
+        Column::new("importId", "d.import_id", Kind::Text),
+        Column::new("assignedUserPrincipalName", "d.assigned_user", Kind::Text),
+        Column::new(
+            "state/deviceImportStatus",
+            "d.status",
+            Kind::Enum(entity::IMPORT_STATUS),
+        ),
+        Column::new(
+            "state/deviceRegistrationId",
+            "d.registration_id",
+            Kind::Text,
+        ),
+        Column::new("state/deviceErrorCode", "d.error_code", Kind::Int),
+        Column::new("state/deviceErrorName", "d.error_name", Kind::Text),
+    ],
+};
+
+/// Queryable properties of uploads (over the derived table of [`uploads_scope`]).
+const UPLOADS: Table = Table {
+    id: "x.id",
+    tenant: "x.tenant",
+    columns: &[
+        Column::new("id", "x.id", Kind::Text),
+        Column::new("createdDateTimeUtc", "x.created_at", Kind::Time),
+        Column::new("status", "x.status", Kind::Enum(entity::UPLOAD_STATUS)),
+    ],
+};
+
+/// Upload statuses by their index in `entity::UPLOAD_STATUS`.
+const UPLOAD_STATUSES: [UploadStatus; 4] = [
+    UploadStatus::NoUpload,
+    UploadStatus::Pending,
+    UploadStatus::Complete,
+    UploadStatus::Error,
+];
+
+/// The uploads of a tenant with their computed status, as a derived table `x`.
+fn uploads_scope(qb: &mut sqlx::QueryBuilder<Sqlite>, tenant: &str) {
+    qb.push(
+        " FROM (SELECT u.tenant AS tenant, u.id AS id, u.created_at AS created_at, \
+         CASE WHEN count(d.id) = 0 THEN 0 WHEN sum(d.status IN (0, 1)) > 0 THEN 1 \
+         WHEN sum(d.status = 4) > 0 THEN 3 ELSE 2 END AS status \
+         FROM uploads u \
+         LEFT JOIN imported_devices d ON d.tenant = u.tenant AND d.upload_id = u.id \
+         WHERE u.tenant = ",
+    );
+    qb.push_bind(tenant.to_owned());
+    qb.push(" GROUP BY u.id, u.created_at) x WHERE 1 = 1");
 }
 
 /// The columns [`device_from_row`] reads, with the hash joined from its own table.
@@ -126,26 +196,6 @@ pub(crate) fn parse_id(text: &str) -> Result<Uuid, StoreError> {
 
 pub(crate) fn id_text(id: Uuid) -> String {
     id.hyphenated().to_string()
-}
-
-pub(crate) fn page_limit(page: PageRequest) -> i64 {
-    // One more than asked, to learn whether there is a next page.
-    i64::from(page.limit) + 1
-}
-
-pub(crate) fn finish_page<T>(
-    mut items: Vec<T>,
-    page: PageRequest,
-    key: impl Fn(&T) -> Uuid,
-) -> Page<T> {
-    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    let next_after = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next_after }
 }
 
 async fn upload_exists(
@@ -308,49 +358,53 @@ impl Store for SqliteStore {
         upload: Option<Uuid>,
         page: PageRequest,
     ) -> Result<Page<ImportedDevice>, StoreError> {
-        let sql = if upload.is_some() {
-            concat!(
-                select_devices!(),
-                "WHERE d.tenant = ?1 AND (?2 IS NULL OR d.id > ?2) AND d.upload_id = ?3 \
-                 ORDER BY d.id LIMIT ?4"
-            )
-        } else {
-            concat!(
-                select_devices!(),
-                "WHERE d.tenant = ?1 AND (?2 IS NULL OR d.id > ?2) AND ?3 IS NULL \
-                 ORDER BY d.id LIMIT ?4"
-            )
+        let tenant = tenant.as_str().to_owned();
+        let upload = upload.map(id_text);
+        let scope = |qb: &mut sqlx::QueryBuilder<Sqlite>| {
+            qb.push(
+                " FROM imported_devices d \
+                 JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id WHERE d.tenant = ",
+            );
+            qb.push_bind(tenant.clone());
+            if let Some(upload) = &upload {
+                qb.push(" AND d.upload_id = ");
+                qb.push_bind(upload.clone());
+            }
         };
-        let rows = sqlx::query(sql)
-            .bind(tenant.as_str())
-            .bind(page.after.map(id_text))
-            .bind(upload.map(id_text))
-            .bind(page_limit(page))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        let items = rows
-            .iter()
-            .map(device_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(finish_page(items, page, |d| d.id))
+        crate::listing::page(
+            &self.pool,
+            SELECT_DEVICE_COLUMNS,
+            13,
+            &IMPORTED,
+            &scope,
+            &page,
+            |row| {
+                device_from_row(row).map(|d| {
+                    let id = d.id;
+                    (d, id)
+                })
+            },
+        )
+        .await
     }
 
     async fn count_imported(
         &self,
         tenant: &TenantId,
         upload: Option<Uuid>,
+        filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM imported_devices \
-             WHERE tenant = ?1 AND (?2 IS NULL OR upload_id = ?2)",
-        )
-        .bind(tenant.as_str())
-        .bind(upload.map(id_text))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        let tenant = tenant.as_str().to_owned();
+        let upload = upload.map(id_text);
+        let scope = |qb: &mut sqlx::QueryBuilder<Sqlite>| {
+            qb.push(" FROM imported_devices d WHERE d.tenant = ");
+            qb.push_bind(tenant.clone());
+            if let Some(upload) = &upload {
+                qb.push(" AND d.upload_id = ");
+                qb.push_bind(upload.clone());
+            }
+        };
+        crate::listing::count(&self.pool, &IMPORTED, &scope, filter).await
     }
 
     async fn delete_imported(
@@ -427,32 +481,43 @@ impl Store for SqliteStore {
         tenant: &TenantId,
         page: PageRequest,
     ) -> Result<Page<Upload>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.created_at, count(d.id), \
-                    coalesce(sum(d.status IN (0, 1)), 0), coalesce(sum(d.status = 4), 0) \
-             FROM uploads u \
-             LEFT JOIN imported_devices d ON d.tenant = u.tenant AND d.upload_id = u.id \
-             WHERE u.tenant = ?1 AND (?2 IS NULL OR u.id > ?2) \
-             GROUP BY u.id, u.created_at ORDER BY u.id LIMIT ?3",
-        )
-        .bind(tenant.as_str())
-        .bind(page.after.map(id_text))
-        .bind(page_limit(page))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let items = rows
-            .iter()
-            .map(|row| {
+        let tenant = tenant.as_str().to_owned();
+        let scope = |qb: &mut sqlx::QueryBuilder<Sqlite>| uploads_scope(qb, &tenant);
+        crate::listing::page(
+            &self.pool,
+            "SELECT x.id, x.created_at, x.status",
+            3,
+            &UPLOADS,
+            &scope,
+            &page,
+            |row| {
                 let id: String = row.try_get(0).map_err(backend)?;
-                Ok(Upload {
-                    id: parse_id(&id)?,
+                let status: i64 = row.try_get(2).map_err(backend)?;
+                let id = parse_id(&id)?;
+                let upload = Upload {
+                    id,
                     created_date_time_utc: from_micros(row.try_get(1).map_err(backend)?),
-                    status: status_from_row(row, 2)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(finish_page(items, page, |u| u.id))
+                    status: UPLOAD_STATUSES
+                        .get(usize::try_from(status).unwrap_or(usize::MAX))
+                        .copied()
+                        .ok_or_else(|| {
+                            StoreError::Backend(format!("bad upload status {status}"))
+                        })?,
+                };
+                Ok((upload, id))
+            },
+        )
+        .await
+    }
+
+    async fn count_uploads(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError> {
+        let tenant = tenant.as_str().to_owned();
+        let scope = |qb: &mut sqlx::QueryBuilder<Sqlite>| uploads_scope(qb, &tenant);
+        crate::listing::count(&self.pool, &UPLOADS, &scope, filter).await
     }
 
     async fn process_due(
@@ -483,8 +548,12 @@ impl Store for SqliteStore {
         crate::sqlite_registry::list_devices(self, tenant, page).await
     }
 
-    async fn count_devices(&self, tenant: &TenantId) -> Result<u64, StoreError> {
-        crate::sqlite_registry::count_devices(self, tenant).await
+    async fn count_devices(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError> {
+        crate::sqlite_registry::count_devices(self, tenant, filter).await
     }
 
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {

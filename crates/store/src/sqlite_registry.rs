@@ -13,8 +13,10 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::sqlite::{SqliteStore, backend, finish_page, id_text, page_limit, parse_id};
+use crate::lower::{Column, Kind, Table};
+use crate::sqlite::{SqliteStore, backend, id_text, parse_id};
 use crate::time_codec::{from_micros, to_micros};
+use autopilot_odata::entity;
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
@@ -294,37 +296,100 @@ pub(crate) async fn get_device(
     row.as_ref().map(device_from_row).transpose()
 }
 
+/// Queryable properties of registered devices.
+const DEVICES: Table = Table {
+    id: "a.id",
+    tenant: "a.tenant",
+    columns: &[
+        Column::new("id", "a.id", Kind::Text),
+        Column::new("groupTag", "a.group_tag", Kind::Text),
+        Column::new(
+            "purchaseOrderIdentifier",
+            "a.purchase_order_identifier",
+            Kind::Text,
+        ),
+        Column::indexed(
+            "serialNumber",
+            "a.serial_number",
+            ("autopilot_devices_serials", "serial_number"),
+        ),
+        Column::new("productKey", "a.product_key", Kind::Text),
+        Column::new("manufacturer", "a.manufacturer", Kind::Text),
+        Column::new("model", "a.model", Kind::Text),
+        Column::new(
+            "enrollmentState",
+            "a.enrollment_state",
+            Kind::Enum(entity::ENROLLMENT_STATE),
+        ),
+        // Never contacted sorts first, as 0001-01-01 would.
+        Column::new(
+            "lastContactedDateTime",
+            "coalesce(a.last_contacted_at, -62135596800000000)",
+            Kind::Time,
+        ),
+        Column::new("addressableUserName", "a.addressable_user_name", Kind::Text),
+        Column::new("userPrincipalName", "a.user_principal_name", Kind::Text),
+        Column::new("resourceName", "a.resource_name", Kind::Text),
+        Column::new("skuNumber", "a.sku_number", Kind::Text),
+        Column::new("systemFamily", "a.system_family", Kind::Text),
+        Column::new(
+            "azureActiveDirectoryDeviceId",
+            "a.azure_ad_device_id",
+            Kind::Text,
+        ),
+        Column::new("azureAdDeviceId", "a.azure_ad_device_id", Kind::Text),
+        Column::new("managedDeviceId", "a.managed_device_id", Kind::Text),
+        Column::new("displayName", "a.display_name", Kind::Text),
+        Column::new("deviceAccountUpn", "a.device_account_upn", Kind::Text),
+        Column::new("deviceFriendlyName", "a.device_friendly_name", Kind::Text),
+    ],
+};
+
+const SELECT_DEVICE: &str = "SELECT a.id, a.hardware_key, a.import_id, a.serial_number, \
+     a.manufacturer, a.model, a.sku_number, a.system_family, a.product_key, a.group_tag, \
+     a.purchase_order_identifier, a.user_principal_name, a.addressable_user_name, \
+     a.display_name, a.resource_name, a.azure_ad_device_id, a.managed_device_id, \
+     a.enrollment_state, a.last_contacted_at, a.device_account_upn, a.device_account_password, \
+     a.device_friendly_name, a.created_at";
+
 pub(crate) async fn list_devices(
     store: &SqliteStore,
     tenant: &TenantId,
     page: PageRequest,
 ) -> Result<Page<AutopilotDevice>, StoreError> {
-    let rows = sqlx::query(device_select!(
-        "WHERE tenant = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-    ))
-    .bind(tenant.as_str())
-    .bind(page.after.map(id_text))
-    .bind(page_limit(page))
-    .fetch_all(&store.pool)
+    let tenant = tenant.as_str().to_owned();
+    let scope = |qb: &mut QueryBuilder<Sqlite>| {
+        qb.push(" FROM autopilot_devices a WHERE a.tenant = ");
+        qb.push_bind(tenant.clone());
+    };
+    crate::listing::page(
+        &store.pool,
+        SELECT_DEVICE,
+        23,
+        &DEVICES,
+        &scope,
+        &page,
+        |row| {
+            device_from_row(row).map(|d| {
+                let id = d.id;
+                (d, id)
+            })
+        },
+    )
     .await
-    .map_err(backend)?;
-    let items = rows
-        .iter()
-        .map(device_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(finish_page(items, page, |d| d.id))
 }
 
 pub(crate) async fn count_devices(
     store: &SqliteStore,
     tenant: &TenantId,
+    filter: Option<&autopilot_odata::Expr>,
 ) -> Result<u64, StoreError> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM autopilot_devices WHERE tenant = ?1")
-        .bind(tenant.as_str())
-        .fetch_one(&store.pool)
-        .await
-        .map_err(backend)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+    let tenant = tenant.as_str().to_owned();
+    let scope = |qb: &mut QueryBuilder<Sqlite>| {
+        qb.push(" FROM autopilot_devices a WHERE a.tenant = ");
+        qb.push_bind(tenant.clone());
+    };
+    crate::listing::count(&store.pool, &DEVICES, &scope, filter).await
 }
 
 pub(crate) async fn delete_device(

@@ -58,19 +58,12 @@ pub async fn import_then_get_list_count_delete(store: Arc<dyn Store>) {
     assert_eq!(got.created_at, T0);
 
     let page = store
-        .list_imported(
-            &t,
-            None,
-            PageRequest {
-                after: None,
-                limit: 10,
-            },
-        )
+        .list_imported(&t, None, PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(page.items, created);
-    assert_eq!(page.next_after, None);
-    assert_eq!(store.count_imported(&t, None).await.unwrap(), 3);
+    assert_eq!(page.next, None);
+    assert_eq!(store.count_imported(&t, None, None).await.unwrap(), 3);
 
     assert!(
         store
@@ -91,7 +84,7 @@ pub async fn import_then_get_list_count_delete(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
-    assert_eq!(store.count_imported(&t, None).await.unwrap(), 2);
+    assert_eq!(store.count_imported(&t, None, None).await.unwrap(), 2);
 }
 
 pub async fn paging_visits_every_record_once(store: Arc<dyn Store>) {
@@ -105,12 +98,20 @@ pub async fn paging_visits_every_record_once(store: Arc<dyn Store>) {
     let mut pages = 0;
     loop {
         let page = store
-            .list_imported(&t, None, PageRequest { after, limit: 10 })
+            .list_imported(
+                &t,
+                None,
+                PageRequest {
+                    after: after.clone(),
+                    limit: 10,
+                    ..PageRequest::default()
+                },
+            )
             .await
             .unwrap();
         pages += 1;
         seen.extend(page.items.iter().map(|d| d.id));
-        match page.next_after {
+        match page.next {
             Some(next) => after = Some(next),
             None => break,
         }
@@ -128,14 +129,15 @@ pub async fn paging_visits_every_record_once(store: Arc<dyn Store>) {
             &t,
             None,
             PageRequest {
-                after: Some(expected[14]),
+                after: Some(autopilot_domain::Cursor::at_id(expected[14])),
                 limit: 10,
+                ..PageRequest::default()
             },
         )
         .await
         .unwrap();
     assert_eq!(page.items.len(), 10);
-    assert_eq!(page.next_after, None);
+    assert_eq!(page.next, None);
 }
 
 pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
@@ -149,18 +151,11 @@ pub async fn tenants_are_isolated(store: Arc<dyn Store>) {
     assert!(store.get_imported(&b, id, None).await.unwrap().is_none());
     assert!(!store.delete_imported(&b, id, None).await.unwrap());
     let page = store
-        .list_imported(
-            &b,
-            None,
-            PageRequest {
-                after: None,
-                limit: 100,
-            },
-        )
+        .list_imported(&b, None, PageRequest::first(100))
         .await
         .unwrap();
     assert!(page.items.is_empty());
-    assert_eq!(store.count_imported(&b, None).await.unwrap(), 0);
+    assert_eq!(store.count_imported(&b, None, None).await.unwrap(), 0);
     assert!(store.get_imported(&a, id, None).await.unwrap().is_some());
 
     let upload = Uuid::now_v7();
@@ -192,9 +187,15 @@ pub async fn uploads_follow_their_devices(store: Arc<dyn Store>) {
     assert_eq!(got.status, UploadStatus::Pending);
 
     // Devices of an upload are also in the plain collection.
-    assert_eq!(store.count_imported(&t, None).await.unwrap(), 2);
-    assert_eq!(store.count_imported(&t, Some(second)).await.unwrap(), 2);
-    assert_eq!(store.count_imported(&t, Some(empty)).await.unwrap(), 0);
+    assert_eq!(store.count_imported(&t, None, None).await.unwrap(), 2);
+    assert_eq!(
+        store.count_imported(&t, Some(second), None).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.count_imported(&t, Some(empty), None).await.unwrap(),
+        0
+    );
     // ...but not under another upload.
     assert!(
         store
@@ -211,13 +212,7 @@ pub async fn uploads_follow_their_devices(store: Arc<dyn Store>) {
     );
 
     let list = store
-        .list_uploads(
-            &t,
-            PageRequest {
-                after: None,
-                limit: 10,
-            },
-        )
+        .list_uploads(&t, PageRequest::first(10))
         .await
         .unwrap();
     let statuses: Vec<_> = list.items.iter().map(|u| (u.id, u.status)).collect();
@@ -232,7 +227,7 @@ pub async fn uploads_follow_their_devices(store: Arc<dyn Store>) {
     assert!(store.delete_upload(&t, second).await.unwrap());
     assert!(store.get_upload(&t, second).await.unwrap().is_none());
     assert_eq!(
-        store.count_imported(&t, None).await.unwrap(),
+        store.count_imported(&t, None, None).await.unwrap(),
         0,
         "devices go too"
     );
@@ -253,21 +248,15 @@ pub async fn import_into_missing_upload_writes_nothing(store: Arc<dyn Store>) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::UploadNotFound(id) if id == missing));
-    assert_eq!(store.count_imported(&t, None).await.unwrap(), 0);
+    assert_eq!(store.count_imported(&t, None, None).await.unwrap(), 0);
 
     // A duplicate id inside one batch fails the whole batch.
     let mut b = batch(3, UploadTarget::New(Uuid::now_v7()));
     b.ids[2] = b.ids[0];
     assert!(store.import_devices(&t, b).await.is_err());
-    assert_eq!(store.count_imported(&t, None).await.unwrap(), 0);
+    assert_eq!(store.count_imported(&t, None, None).await.unwrap(), 0);
     let uploads = store
-        .list_uploads(
-            &t,
-            PageRequest {
-                after: None,
-                limit: 10,
-            },
-        )
+        .list_uploads(&t, PageRequest::first(10))
         .await
         .unwrap();
     assert!(
@@ -349,7 +338,7 @@ pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
     assert_eq!(device.enrollment_state, EnrollmentState::NotContacted);
     assert_eq!(device.last_contacted, None);
     assert!(Uuid::parse_str(&device.azure_ad_device_id).is_ok());
-    assert_eq!(store.count_devices(&a).await.unwrap(), 1);
+    assert_eq!(store.count_devices(&a, None).await.unwrap(), 1);
     assert!(store.get_device(&b, device_id).await.unwrap().is_none());
 
     // 806 in the same tenant, 808 in another.
@@ -386,8 +375,8 @@ pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
         state_of(&store, &b, moved[0].id).await.0,
         ImportStatus::Complete
     );
-    assert_eq!(store.count_devices(&a).await.unwrap(), 0);
-    assert_eq!(store.count_devices(&b).await.unwrap(), 1);
+    assert_eq!(store.count_devices(&a, None).await.unwrap(), 0);
+    assert_eq!(store.count_devices(&b, None).await.unwrap(), 1);
 }
 
 pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
@@ -414,15 +403,9 @@ pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
         rounds += 1;
     }
     assert_eq!((rounds, total), (3, 24));
-    assert_eq!(store.count_devices(&t).await.unwrap(), 24);
+    assert_eq!(store.count_devices(&t, None).await.unwrap(), 24);
     let page = store
-        .list_devices(
-            &t,
-            PageRequest {
-                after: None,
-                limit: 20,
-            },
-        )
+        .list_devices(&t, PageRequest::first(20))
         .await
         .unwrap();
     assert_eq!(page.items.len(), 20);
@@ -430,14 +413,15 @@ pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
         .list_devices(
             &t,
             PageRequest {
-                after: page.next_after,
+                after: page.next.clone(),
                 limit: 20,
+                ..PageRequest::default()
             },
         )
         .await
         .unwrap();
     assert_eq!(rest.items.len(), 4);
-    assert_eq!(rest.next_after, None);
+    assert_eq!(rest.next, None);
     let serials: HashSet<String> = page
         .items
         .iter()
@@ -446,4 +430,231 @@ pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
         .collect();
     assert!(!serials.contains("W-000"), "the withdrawn record");
     assert_eq!(serials.len(), 24);
+}
+
+fn q(filter: Option<&str>, orderby: Option<&str>, limit: u32) -> PageRequest {
+    PageRequest {
+        filter: filter.map(|f| autopilot_odata::parse_filter(f).unwrap()),
+        orderby: orderby
+            .map(|o| autopilot_odata::parse_orderby(o).unwrap())
+            .unwrap_or_default(),
+        limit,
+        ..PageRequest::default()
+    }
+}
+
+pub async fn filters_orders_and_keyset_pages(store: Arc<dyn Store>) {
+    let t = TenantId::new("query");
+    // 30 records; group tags in three groups (ties), serials with a LIKE-special character.
+    let mut b = batch(30, UploadTarget::None);
+    for (i, d) in b.devices.iter_mut().enumerate() {
+        d.serial_number = format!("Q{i:03}{}", if i == 7 { "%X" } else { "" });
+        d.group_tag = ["alpha", "Beta", "gamma"][i % 3].to_owned();
+    }
+    let created = store.import_devices(&t, b).await.unwrap();
+    let serials = |items: &[autopilot_domain::ImportedDevice]| -> Vec<String> {
+        items.iter().map(|d| d.serial_number.clone()).collect()
+    };
+    let all = |filter: &str| {
+        let store = store.clone();
+        let t = t.clone();
+        let filter = filter.to_owned();
+        async move {
+            store
+                .list_imported(&t, None, q(Some(&filter), None, 1000))
+                .await
+                .unwrap()
+                .items
+        }
+    };
+    assert_eq!(
+        serials(&all("serialNumber eq 'q005'").await),
+        vec!["Q005"],
+        "case-insensitive eq"
+    );
+    assert_eq!(all("startswith(serialNumber,'Q00')").await.len(), 10);
+    assert_eq!(all("startswith(serialNumber,'q00')").await.len(), 10);
+    assert_eq!(
+        serials(&all("contains(serialNumber,'%X')").await),
+        vec!["Q007%X"],
+        "LIKE escaping"
+    );
+    assert_eq!(all("contains(serialNumber,'%')").await.len(), 1);
+    assert_eq!(
+        all("contains(serialNumber,'q00')").await.len(),
+        10,
+        "trigram index, any case"
+    );
+    assert_eq!(
+        serials(&all("contains(serialNumber,'7%X')").await),
+        vec!["Q007%X"]
+    );
+    assert_eq!(all("endswith(serialNumber,'029')").await.len(), 1);
+    // The substring index follows deletions.
+    let q001 = all("serialNumber eq 'Q001'").await;
+    assert!(store.delete_imported(&t, q001[0].id, None).await.unwrap());
+    assert_eq!(all("contains(serialNumber,'Q00')").await.len(), 9);
+    assert_eq!(all("contains(serialNumber,'Q001')").await.len(), 0);
+    assert_eq!(all("endswith(serialNumber,'9')").await.len(), 3);
+    assert_eq!(all("groupTag eq 'BETA'").await.len(), 9);
+    assert_eq!(all("groupTag in ('alpha','gamma')").await.len(), 20);
+    assert_eq!(all("not (groupTag eq 'alpha')").await.len(), 19);
+    assert_eq!(
+        all("groupTag eq 'alpha' and startswith(serialNumber,'Q01')")
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(
+        all("groupTag eq 'alpha' or groupTag eq 'Beta'").await.len(),
+        19
+    );
+    assert_eq!(all("state/deviceImportStatus eq 'unknown'").await.len(), 29);
+    assert_eq!(all("state/deviceImportStatus eq 'complete'").await.len(), 0);
+    assert_eq!(all("state/deviceErrorCode eq 0").await.len(), 29);
+    assert_eq!(all("serialNumber gt 'Q027'").await.len(), 2);
+    assert_eq!(all("tolower(serialNumber) eq 'q002'").await.len(), 1);
+    assert_eq!(all("serialNumber eq null").await.len(), 0);
+    assert_eq!(
+        all("serialNumber eq 'x'' or ''1''=''1'").await.len(),
+        0,
+        "quotes are data"
+    );
+    let n = store
+        .count_imported(
+            &t,
+            None,
+            Some(&autopilot_odata::parse_filter("groupTag eq 'gamma'").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 10);
+
+    // Ordered by group tag (ties broken by id), walked 7 at a time: every record once, in order.
+    for order in [
+        "groupTag",
+        "groupTag desc",
+        "groupTag desc, serialNumber",
+        "serialNumber desc",
+    ] {
+        let mut request = q(None, Some(order), 7);
+        let mut seen = Vec::new();
+        loop {
+            let page = store
+                .list_imported(&t, None, request.clone())
+                .await
+                .unwrap();
+            seen.extend(
+                page.items
+                    .iter()
+                    .map(|d| (d.group_tag.to_lowercase(), d.serial_number.clone(), d.id)),
+            );
+            match page.next {
+                Some(next) => request.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 29, "{order}");
+        let mut expected = seen.clone();
+        match order {
+            "groupTag" => expected.sort_by_key(|a| (a.0.clone(), a.2)),
+            "groupTag desc" => expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2))),
+            "groupTag desc, serialNumber" => {
+                expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)))
+            }
+            _ => expected.sort_by(|a, b| b.1.cmp(&a.1)),
+        }
+        assert_eq!(seen, expected, "{order}");
+    }
+    // $skip.
+    let mut request = q(None, Some("serialNumber"), 5);
+    request.skip = 27;
+    let page = store.list_imported(&t, None, request).await.unwrap();
+    assert_eq!(serials(&page.items), vec!["Q028", "Q029"]);
+    assert!(page.next.is_none());
+    let _ = created;
+
+    // A cursor with the wrong number of keys is refused, not run.
+    let mut request = q(None, Some("serialNumber"), 5);
+    request.after = Some(autopilot_domain::Cursor::at_id(Uuid::nil()));
+    assert!(matches!(
+        store.list_imported(&t, None, request).await,
+        Err(StoreError::InvalidQuery(_))
+    ));
+
+    // Devices and uploads take queries too.
+    let mut reg = hashed(&["QD-1", "QD-2", "QD-3"], T0);
+    reg.devices[1].group_tag = "Kiosk".into();
+    store.import_devices(&t, reg).await.unwrap();
+    store.process_due(T0, 100).await.unwrap();
+    let devices = store
+        .list_devices(
+            &t,
+            q(
+                Some("groupTag eq 'kiosk' and enrollmentState eq 'notContacted'"),
+                None,
+                10,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(devices.items.len(), 1);
+    assert_eq!(devices.items[0].serial_number, "QD-2");
+    let n = store
+        .count_devices(
+            &t,
+            Some(&autopilot_odata::parse_filter("startswith(serialNumber,'QD')").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let qd = store
+        .list_devices(&t, q(Some("contains(serialNumber,'d-2')"), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(qd.items.len(), 1);
+    assert!(store.delete_device(&t, qd.items[0].id).await.unwrap());
+    let left = store
+        .count_devices(
+            &t,
+            Some(&autopilot_odata::parse_filter("contains(serialNumber,'QD-')").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(left, 2, "the device index follows deletions");
+    let before = store
+        .list_devices(
+            &t,
+            q(
+                Some("lastContactedDateTime lt 2000-01-01T00:00:00Z"),
+                Some("lastContactedDateTime desc"),
+                10,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(before.items.len(), 2, "never contacted is 0001-01-01");
+    store.create_upload(&t, Uuid::now_v7(), T0).await.unwrap();
+    let uploads = store
+        .list_uploads(
+            &t,
+            q(
+                Some("status eq 'noUpload'"),
+                Some("createdDateTimeUtc desc"),
+                10,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(uploads.items.len(), 1);
+    assert_eq!(
+        store
+            .count_uploads(
+                &t,
+                Some(&autopilot_odata::parse_filter("status eq 'pending'").unwrap())
+            )
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -45,6 +45,7 @@ on_sqlite!(
     import_into_missing_upload_writes_nothing,
     registration_decides_every_rule,
     withdrawn_and_limited_processing,
+    filters_orders_and_keyset_pages,
 );
 
 #[tokio::test]
@@ -63,7 +64,7 @@ async fn a_file_database_keeps_its_data_across_opens() {
             .unwrap();
     }
     let store = autopilot_store::open(&url).await.unwrap();
-    assert_eq!(store.count_imported(&tenant, None).await.unwrap(), 3);
+    assert_eq!(store.count_imported(&tenant, None, None).await.unwrap(), 3);
 }
 
 #[tokio::test]

@@ -1,0 +1,89 @@
+//! Filtered, ordered, keyset-paged lists and counts over any table of [`crate::lower`].
+
+use autopilot_domain::{Cursor, Page, PageRequest, SortValue, StoreError};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use uuid::Uuid;
+
+use crate::lower::{self, Kind, Table};
+use crate::sqlite::backend;
+
+/// Appends `FROM ... WHERE <scope>` (tenant and parent conditions, values bound).
+pub(crate) type Scope<'s> = &'s (dyn Fn(&mut QueryBuilder<Sqlite>) + Sync);
+
+/// One page: `select` names the entity's columns (read by `read`, which also returns the row's
+/// id); the sort-key values follow them in the row.
+pub(crate) async fn page<T>(
+    pool: &SqlitePool,
+    select: &str,
+    columns: usize,
+    table: &Table,
+    scope: Scope<'_>,
+    request: &PageRequest,
+    read: impl Fn(&SqliteRow) -> Result<(T, Uuid), StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let keys = lower::sort_keys(table, &request.orderby)?;
+    let mut qb = QueryBuilder::<Sqlite>::new(select);
+    lower::push_key_columns(&mut qb, &keys);
+    scope(&mut qb);
+    if let Some(filter) = &request.filter {
+        qb.push(" AND ");
+        lower::push_filter(&mut qb, table, filter)?;
+    }
+    if let Some(cursor) = &request.after {
+        lower::push_after(&mut qb, table, &keys, cursor)?;
+    }
+    lower::push_order(&mut qb, table, &keys);
+    qb.push(" LIMIT ");
+    qb.push_bind(i64::from(request.limit) + 1);
+    if request.skip > 0 {
+        qb.push(" OFFSET ");
+        qb.push_bind(i64::try_from(request.skip).unwrap_or(i64::MAX));
+    }
+    let rows = qb.build().fetch_all(pool).await.map_err(backend)?;
+    let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut next = None;
+    for (n, row) in rows.iter().take(limit).enumerate() {
+        let (item, id) = read(row)?;
+        if more && n + 1 == limit {
+            let mut values = Vec::with_capacity(keys.len());
+            for (i, (_, _, kind)) in keys.iter().enumerate() {
+                let at = columns + i;
+                values.push(match kind {
+                    Kind::Text => SortValue::Text(row.try_get(at).map_err(backend)?),
+                    Kind::Int | Kind::Enum(_) | Kind::Time => {
+                        SortValue::Int(row.try_get(at).map_err(backend)?)
+                    }
+                });
+            }
+            next = Some(Cursor { keys: values, id });
+        }
+        items.push(item);
+    }
+    Ok(Page { items, next })
+}
+
+/// `SELECT count(*)` over the scope and filter.
+pub(crate) async fn count(
+    pool: &SqlitePool,
+    table: &Table,
+    scope: Scope<'_>,
+    filter: Option<&autopilot_odata::Expr>,
+) -> Result<u64, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*)");
+    scope(&mut qb);
+    if let Some(filter) = filter {
+        qb.push(" AND ");
+        lower::push_filter(&mut qb, table, filter)?;
+    }
+    let n: i64 = qb
+        .build()
+        .fetch_one(pool)
+        .await
+        .map_err(backend)?
+        .try_get(0)
+        .map_err(backend)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,366 @@
+//! Lowering a checked OData query to parameterised SQL (SQLite). Every value is a bound
+//! parameter; only column expressions from the tables below are ever written into the text.
+
+use autopilot_domain::{Cursor, SortValue, StoreError};
+use autopilot_odata::{Case, CmpOp, Expr, Literal, Operand, OrderBy, StrFn};
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::time_codec::to_micros;
+
+/// How a column compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Text, compared and sorted case-insensitively (as Intune does).
+    Text,
+    Int,
+    /// An enum stored as its member's index.
+    Enum(&'static [&'static str]),
+    /// A time stored as UTC microseconds.
+    Time,
+}
+
+/// A queryable property: its OData name, its SQL expression, how it compares.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub kind: Kind,
+    /// A trigram index for `contains`: `(fts table, fts column)`, keyed by `tenant` and `id`.
+    pub substring_index: Option<(&'static str, &'static str)>,
+}
+
+impl Column {
+    pub(crate) const fn new(name: &'static str, sql: &'static str, kind: Kind) -> Self {
+        Column {
+            name,
+            sql,
+            kind,
+            substring_index: None,
+        }
+    }
+
+    pub(crate) const fn indexed(
+        name: &'static str,
+        sql: &'static str,
+        fts: (&'static str, &'static str),
+    ) -> Self {
+        Column {
+            name,
+            sql,
+            kind: Kind::Text,
+            substring_index: Some(fts),
+        }
+    }
+}
+
+/// The queryable columns of one list, and the expression of its id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Table {
+    pub columns: &'static [Column],
+    /// The id column (hyphenated text), the final tie-breaker.
+    pub id: &'static str,
+    /// The tenant column, for substring-index lookups.
+    pub tenant: &'static str,
+}
+
+impl Table {
+    fn column(&self, name: &str) -> Result<&'static Column, StoreError> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                StoreError::InvalidQuery(format!("The property '{name}' cannot be queried here."))
+            })
+    }
+}
+
+/// The SQL of an operand: the column, lowered or uppered, with the comparison collation.
+fn operand_sql(col: &Column, case: Option<Case>) -> String {
+    match (col.kind, case) {
+        (Kind::Text, None) => format!("{} COLLATE NOCASE", col.sql),
+        (Kind::Text, Some(Case::Lower)) => format!("lower({}) COLLATE NOCASE", col.sql),
+        (Kind::Text, Some(Case::Upper)) => format!("upper({}) COLLATE NOCASE", col.sql),
+        _ => col.sql.to_owned(),
+    }
+}
+
+fn push_value(
+    qb: &mut QueryBuilder<Sqlite>,
+    col: &Column,
+    value: &Literal,
+) -> Result<(), StoreError> {
+    let invalid = || {
+        StoreError::InvalidQuery(format!(
+            "The value {value} cannot be compared with '{}'.",
+            col.name
+        ))
+    };
+    match (col.kind, value) {
+        (Kind::Text, Literal::String(s) | Literal::Guid(s)) => {
+            qb.push_bind(s.clone());
+        }
+        (Kind::Int, Literal::Int(n)) => {
+            qb.push_bind(*n);
+        }
+        (Kind::Enum(members), Literal::String(s)) => {
+            let index = members
+                .iter()
+                .position(|m| m.eq_ignore_ascii_case(s))
+                .ok_or_else(invalid)?;
+            qb.push_bind(i64::try_from(index).unwrap_or(i64::MAX));
+        }
+        (Kind::Time, Literal::DateTime(text)) => {
+            let t =
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .or_else(|_| {
+                        // RFC 3339 needs seconds; OData allows `hh:mm`.
+                        let with_seconds = text.replacen('Z', ":00Z", 1);
+                        time::OffsetDateTime::parse(
+                            &with_seconds,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                    })
+                    .map_err(|_| {
+                        StoreError::InvalidQuery(format!("'{text}' is not a valid DateTimeOffset."))
+                    })?;
+            qb.push_bind(to_micros(t));
+        }
+        _ => return Err(invalid()),
+    }
+    Ok(())
+}
+
+/// `%`, `_` and `\\` escaped for `LIKE ... ESCAPE '\\'`.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Appends the SQL of a filter expression.
+pub(crate) fn push_filter(
+    qb: &mut QueryBuilder<Sqlite>,
+    table: &Table,
+    expr: &Expr,
+) -> Result<(), StoreError> {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            qb.push("(");
+            push_filter(qb, table, a)?;
+            qb.push(if matches!(expr, Expr::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
+            push_filter(qb, table, b)?;
+            qb.push(")");
+        }
+        Expr::Not(inner) => {
+            // NOT over a NULL comparison would be NULL; coalesce so `not` means "not matching".
+            qb.push("NOT coalesce((");
+            push_filter(qb, table, inner)?;
+            qb.push("), 0)");
+        }
+        Expr::Compare { left, op, right } => {
+            let col = table.column(&left.property.name())?;
+            let sql = operand_sql(col, left.case);
+            if *right == Literal::Null {
+                match op {
+                    CmpOp::Eq => qb.push(format!("({sql} IS NULL)")),
+                    CmpOp::Ne => qb.push(format!("({sql} IS NOT NULL)")),
+                    _ => {
+                        return Err(StoreError::InvalidQuery(format!(
+                            "null cannot be compared with {}.",
+                            op.as_str()
+                        )));
+                    }
+                };
+                return Ok(());
+            }
+            let sym = match op {
+                CmpOp::Eq => "=",
+                CmpOp::Ne => "<>",
+                CmpOp::Gt => ">",
+                CmpOp::Ge => ">=",
+                CmpOp::Lt => "<",
+                CmpOp::Le => "<=",
+            };
+            qb.push(format!("({sql} {sym} "));
+            push_value(qb, col, right)?;
+            qb.push(")");
+        }
+        Expr::In { left, values } => {
+            let col = table.column(&left.property.name())?;
+            let sql = operand_sql(col, left.case);
+            let (nulls, others): (Vec<&Literal>, Vec<&Literal>) =
+                values.iter().partition(|v| **v == Literal::Null);
+            qb.push("(");
+            if !others.is_empty() {
+                qb.push(format!("{sql} IN ("));
+                for (i, v) in others.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    push_value(qb, col, v)?;
+                }
+                qb.push(")");
+            }
+            if !nulls.is_empty() {
+                qb.push(if others.is_empty() { "" } else { " OR " });
+                qb.push(format!("{sql} IS NULL"));
+            }
+            qb.push(")");
+        }
+        Expr::Func { func, left, value } => push_function(qb, table, *func, left, value)?,
+    }
+    Ok(())
+}
+
+fn push_function(
+    qb: &mut QueryBuilder<Sqlite>,
+    table: &Table,
+    func: StrFn,
+    left: &Operand,
+    value: &str,
+) -> Result<(), StoreError> {
+    let col = table.column(&left.property.name())?;
+    if col.kind != Kind::Text {
+        return Err(StoreError::InvalidQuery(format!(
+            "{} takes a string property; '{}' is not one.",
+            func.as_str(),
+            col.name
+        )));
+    }
+    let escaped = like_escape(value);
+    let pattern = match func {
+        StrFn::Contains => format!("%{escaped}%"),
+        StrFn::StartsWith => format!("{escaped}%"),
+        StrFn::EndsWith => format!("%{escaped}"),
+    };
+    let expr = match left.case {
+        None => col.sql.to_owned(),
+        Some(Case::Lower) => format!("lower({})", col.sql),
+        Some(Case::Upper) => format!("upper({})", col.sql),
+    };
+    // A trigram index answers substring searches of three characters or more: the matching
+    // (tenant, id) pairs drive the lookup instead of a scan of the tenant's rows.
+    if let (StrFn::Contains | StrFn::EndsWith, Some((fts, fts_col)), None) =
+        (func, col.substring_index, left.case)
+        && value.chars().count() >= 3
+    {
+        qb.push(format!(
+            "(({}, {}) IN (SELECT tenant, id FROM {fts} WHERE {fts_col} LIKE ",
+            table.tenant, table.id
+        ));
+        qb.push_bind(pattern);
+        // The trigram index serves LIKE only without an ESCAPE clause; use one only when needed.
+        qb.push(if escaped.len() == value.len() {
+            "))"
+        } else {
+            " ESCAPE '\\'))"
+        });
+        return Ok(());
+    }
+    qb.push(format!("({expr} LIKE "));
+    qb.push_bind(pattern);
+    qb.push(" ESCAPE '\\')");
+    Ok(())
+}
+
+/// The sort expressions of an order: each key's column (text with NOCASE) and direction.
+pub(crate) fn sort_keys(
+    table: &Table,
+    orderby: &[OrderBy],
+) -> Result<Vec<(String, bool, Kind)>, StoreError> {
+    orderby
+        .iter()
+        .map(|key| {
+            let col = table.column(&key.property.name())?;
+            Ok((operand_sql(col, None), key.descending, col.kind))
+        })
+        .collect()
+}
+
+/// ` ORDER BY k1 [DESC], ..., id`.
+pub(crate) fn push_order(
+    qb: &mut QueryBuilder<Sqlite>,
+    table: &Table,
+    keys: &[(String, bool, Kind)],
+) {
+    qb.push(" ORDER BY ");
+    for (sql, desc, _) in keys {
+        qb.push(format!("{sql}{}, ", if *desc { " DESC" } else { "" }));
+    }
+    qb.push(table.id);
+}
+
+/// The extra selected columns that carry the sort-key values (for the next cursor).
+pub(crate) fn push_key_columns(qb: &mut QueryBuilder<Sqlite>, keys: &[(String, bool, Kind)]) {
+    for (i, (sql, _, _)) in keys.iter().enumerate() {
+        let bare = sql.trim_end_matches(" COLLATE NOCASE");
+        qb.push(format!(", {bare} AS sort_key_{i}"));
+    }
+}
+
+/// ` AND (rows strictly after the cursor)`: (k1 > v1) OR (k1 = v1 AND k2 > v2) ... OR
+/// (all keys equal AND id > last id), with `<` for descending keys.
+pub(crate) fn push_after(
+    qb: &mut QueryBuilder<Sqlite>,
+    table: &Table,
+    keys: &[(String, bool, Kind)],
+    cursor: &Cursor,
+) -> Result<(), StoreError> {
+    if cursor.keys.len() != keys.len() {
+        return Err(StoreError::InvalidQuery(
+            "The $skiptoken does not belong to this query.".into(),
+        ));
+    }
+    let bind = |qb: &mut QueryBuilder<Sqlite>, v: &SortValue| match v {
+        SortValue::Text(s) => {
+            qb.push_bind(s.clone());
+        }
+        SortValue::Int(n) => {
+            qb.push_bind(*n);
+        }
+    };
+    qb.push(" AND (");
+    for level in 0..=keys.len() {
+        if level > 0 {
+            qb.push(" OR ");
+        }
+        qb.push("(");
+        for (i, (sql, _, _)) in keys.iter().take(level).enumerate() {
+            qb.push(format!("{sql} = "));
+            bind(qb, &cursor.keys[i]);
+            qb.push(" AND ");
+        }
+        match keys.get(level) {
+            Some((sql, desc, _)) => {
+                qb.push(format!("{sql} {} ", if *desc { "<" } else { ">" }));
+                bind(qb, &cursor.keys[level]);
+            }
+            None => {
+                qb.push(format!("{} > ", table.id));
+                qb.push_bind(cursor.id.hyphenated().to_string());
+            }
+        }
+        qb.push(")");
+    }
+    qb.push(")");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+}
