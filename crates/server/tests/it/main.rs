@@ -8,6 +8,7 @@ mod common;
 mod clients;
 mod errors;
 mod flows;
+mod odata;
 mod paging;
 mod registration;
 mod sdk;
