@@ -13,8 +13,9 @@ mod store;
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{
-    AutopilotDevice, EnrollmentState, ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE,
-    NewImportedDevice, Upload, UploadStatus,
+    AutopilotDevice, DeletedDevice, DevicePatch, EnrollmentState, ImportState, ImportStatus,
+    ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice, Upload, UploadStatus,
+    UserlessEnrollmentStatus,
 };
 pub use store::{
     Cursor, ImportBatch, Page, PageRequest, ProcessReport, SortValue, Store, StoreError,

@@ -249,7 +249,69 @@ pub struct AutopilotDevice {
     pub device_account_upn: String,
     pub device_account_password: String,
     pub device_friendly_name: String,
+    /// `userlessEnrollmentStatus` (beta): `unknown` until `allowNextEnrollment`.
+    pub userless_enrollment_status: UserlessEnrollmentStatus,
     pub created_at: OffsetDateTime,
+}
+
+/// `windowsAutopilotUserlessEnrollmentStatus` (beta).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserlessEnrollmentStatus {
+    #[default]
+    Unknown,
+    Allowed,
+    Blocked,
+}
+
+impl UserlessEnrollmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserlessEnrollmentStatus::Unknown => "unknown",
+            UserlessEnrollmentStatus::Allowed => "allowed",
+            UserlessEnrollmentStatus::Blocked => "blocked",
+        }
+    }
+
+    pub fn code(self) -> i64 {
+        match self {
+            UserlessEnrollmentStatus::Unknown => 0,
+            UserlessEnrollmentStatus::Allowed => 1,
+            UserlessEnrollmentStatus::Blocked => 2,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => UserlessEnrollmentStatus::Allowed,
+            2 => UserlessEnrollmentStatus::Blocked,
+            _ => UserlessEnrollmentStatus::Unknown,
+        }
+    }
+}
+
+/// What a device action changes: each `Some` field is set, `None` fields stay.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DevicePatch {
+    pub user_principal_name: Option<String>,
+    pub addressable_user_name: Option<String>,
+    pub group_tag: Option<String>,
+    pub display_name: Option<String>,
+    pub resource_name: Option<String>,
+    pub device_account_upn: Option<String>,
+    pub device_account_password: Option<String>,
+    pub device_friendly_name: Option<String>,
+    pub userless_enrollment_status: Option<UserlessEnrollmentStatus>,
+}
+
+/// The outcome of `deleteDevices` for one serial number (`deletedWindowsAutopilotDeviceState`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedDevice {
+    pub serial_number: String,
+    /// The deleted device's id, or `""` when none was found.
+    pub device_registration_id: String,
+    /// `accepted` or `failed`.
+    pub accepted: bool,
+    pub error_message: String,
 }
 
 /// The managed device id of a device that never enrolled.

@@ -5,7 +5,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
-use crate::model::{AutopilotDevice, ImportedDevice, NewImportedDevice, Upload};
+use crate::model::{
+    AutopilotDevice, DeletedDevice, DevicePatch, ImportedDevice, NewImportedDevice, Upload,
+};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -216,4 +218,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deregisters a device and frees its hardware for a later import; false when there was
     /// none.
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Applies a device action's changes in one statement; false when there is no such device.
+    async fn update_device(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        patch: &DevicePatch,
+    ) -> Result<bool, StoreError>;
+
+    /// `deleteDevices`: deregisters the devices with these serial numbers (case-insensitive),
+    /// all in one transaction, and says per serial what happened.
+    async fn delete_devices_by_serial(
+        &self,
+        tenant: &TenantId,
+        serials: &[String],
+    ) -> Result<Vec<DeletedDevice>, StoreError>;
 }

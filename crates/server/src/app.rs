@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use autopilot_domain::{
-    Access, Clock, ImportBatch, ImportedDevice, NewImportedDevice, Principal, Store, StoreError,
-    UploadTarget,
+    Access, Clock, DevicePatch, ImportBatch, ImportedDevice, NewImportedDevice, Principal, Store,
+    StoreError, UploadTarget, UserlessEnrollmentStatus,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -378,6 +378,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                 Err(missing())
             }
         }
+        (Resource::DeviceAction { key, action }, Method::POST) => {
+            device_action(state, &ctx, &key, action, &body.unwrap_or_default()).await
+        }
+        (Resource::DeleteDevices, Method::POST) => {
+            delete_devices(state, &ctx, &body.unwrap_or_default()).await
+        }
         (Resource::DevicesCount, Method::GET) => {
             let n = store(
                 state
@@ -406,7 +412,9 @@ fn check_options(target: &Target, options: &Query) -> Result<(), GraphError> {
         Resource::Devices | Resource::DeviceItem { .. } | Resource::DevicesCount => {
             &entity::AUTOPILOT_DEVICE
         }
-        Resource::Import { .. } => return Ok(()),
+        Resource::Import { .. } | Resource::DeviceAction { .. } | Resource::DeleteDevices => {
+            return Ok(());
+        }
     };
     let single = matches!(
         target.resource,
@@ -943,6 +951,221 @@ async fn import(
             count: None,
             next_link: None,
             value: created.iter().map(ImportedWire::from).collect(),
+        },
+    ))
+}
+
+/// The parameters an action takes, by version.
+fn action_parameters(action: &str, version: Version) -> &'static [&'static str] {
+    match (action, version) {
+        ("assignUserToDevice", _) => &["userPrincipalName", "addressableUserName"],
+        ("updateDeviceProperties", Version::V1) => &[
+            "userPrincipalName",
+            "addressableUserName",
+            "groupTag",
+            "displayName",
+        ],
+        ("updateDeviceProperties", Version::Beta) => &[
+            "userPrincipalName",
+            "addressableUserName",
+            "groupTag",
+            "displayName",
+            "deviceAccountUpn",
+            "deviceAccountPassword",
+            "deviceFriendlyName",
+        ],
+        ("assignResourceAccountToDevice", _) => &[
+            "userPrincipalName",
+            "addressableUserName",
+            "resourceAccountName",
+        ],
+        _ => &[],
+    }
+}
+
+/// An action's parameters: each a string (or null, read as ""), each one the action takes.
+fn action_arguments(
+    action: &str,
+    version: Version,
+    body: &[u8],
+) -> Result<Vec<(&'static str, String)>, GraphError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let Value::Object(object) = parse_json(body)? else {
+        return Err(GraphError::bad_request(format!(
+            "The body of '{action}' must be an object of its parameters."
+        )));
+    };
+    let allowed = action_parameters(action, version);
+    let mut out = Vec::new();
+    for (name, value) in &object {
+        if name.starts_with('@') {
+            continue;
+        }
+        let Some(param) = allowed.iter().find(|p| p.eq_ignore_ascii_case(name)) else {
+            return Err(GraphError::bad_request(format!(
+                "The parameter '{name}' is not in scope of the action '{action}' in {}.",
+                version.as_str()
+            )));
+        };
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            _ => {
+                return Err(GraphError::bad_request(format!(
+                    "The parameter '{param}' of '{action}' must be a string."
+                )));
+            }
+        };
+        out.push((*param, text));
+    }
+    Ok(out)
+}
+
+fn looks_like_upn(upn: &str) -> bool {
+    matches!(upn.split_once('@'), Some((user, domain)) if !user.is_empty() && domain.contains('.') && !upn.contains(' '))
+}
+
+async fn device_action(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    action: &'static str,
+    body: &[u8],
+) -> Result<Response, GraphError> {
+    let beta_only = matches!(
+        action,
+        "allowNextEnrollment"
+            | "assignResourceAccountToDevice"
+            | "unassignResourceAccountFromDevice"
+    );
+    if beta_only && ctx.target.version == Version::V1 {
+        return Err(GraphError::segment_not_found(action));
+    }
+    let args = action_arguments(action, ctx.target.version, body)?;
+    let arg = |name: &str| {
+        args.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut patch = DevicePatch::default();
+    match action {
+        "assignUserToDevice" => {
+            let upn = arg("userPrincipalName").unwrap_or_default();
+            if !looks_like_upn(&upn) {
+                return Err(GraphError::bad_request(format!(
+                    "assignUserToDevice needs a userPrincipalName like user@contoso.com, not '{upn}'."
+                )));
+            }
+            patch.user_principal_name = Some(upn);
+            patch.addressable_user_name = Some(arg("addressableUserName").unwrap_or_default());
+        }
+        "unassignUserFromDevice" => {
+            patch.user_principal_name = Some(String::new());
+            patch.addressable_user_name = Some(String::new());
+        }
+        "updateDeviceProperties" => {
+            if let Some(upn) = arg("userPrincipalName")
+                && !upn.is_empty()
+                && !looks_like_upn(&upn)
+            {
+                return Err(GraphError::bad_request(format!(
+                    "userPrincipalName must look like user@contoso.com, not '{upn}'."
+                )));
+            }
+            patch.user_principal_name = arg("userPrincipalName");
+            patch.addressable_user_name = arg("addressableUserName");
+            patch.group_tag = arg("groupTag");
+            patch.display_name = arg("displayName");
+            patch.device_account_upn = arg("deviceAccountUpn");
+            patch.device_account_password = arg("deviceAccountPassword");
+            patch.device_friendly_name = arg("deviceFriendlyName");
+        }
+        "allowNextEnrollment" => {
+            patch.userless_enrollment_status = Some(UserlessEnrollmentStatus::Allowed);
+        }
+        "assignResourceAccountToDevice" => {
+            let name = arg("resourceAccountName").unwrap_or_default();
+            if name.trim().is_empty() {
+                return Err(GraphError::bad_request(
+                    "assignResourceAccountToDevice needs a resourceAccountName.",
+                ));
+            }
+            patch.resource_name = Some(name);
+            patch.user_principal_name = arg("userPrincipalName");
+            patch.addressable_user_name = arg("addressableUserName");
+        }
+        "unassignResourceAccountFromDevice" => patch.resource_name = Some(String::new()),
+        _ => return Err(GraphError::segment_not_found(action)),
+    }
+    let id = key_or_404(key, "windowsAutopilotDeviceIdentity")?;
+    if store(
+        state
+            .store
+            .update_device(&ctx.principal.tenant, id, &patch)
+            .await,
+    )? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(GraphError::not_found("windowsAutopilotDeviceIdentity", key))
+    }
+}
+
+async fn delete_devices(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Response, GraphError> {
+    let value = parse_json(body)?;
+    let serials = match value
+        .get("serialNumbers")
+        .or_else(|| value.get("SerialNumbers"))
+    {
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_str().map(str::to_owned).ok_or_else(|| {
+                    GraphError::bad_request(format!("serialNumbers[{i}] must be a string."))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => {
+            return Err(GraphError::bad_request(
+                "deleteDevices needs a non-empty 'serialNumbers' array.",
+            ));
+        }
+    };
+    if serials.len() > 1000 {
+        return Err(GraphError::bad_request(
+            "deleteDevices takes at most 1000 serial numbers per request.",
+        ));
+    }
+    let results = store(
+        state
+            .store
+            .delete_devices_by_serial(&ctx.principal.tenant, &serials)
+            .await,
+    )?;
+    let value: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "serialNumber": r.serial_number,
+                "deviceRegistrationId": r.device_registration_id,
+                "deletionState": if r.accepted { "accepted" } else { "failed" },
+                "errorMessage": r.error_message,
+            })
+        })
+        .collect();
+    let context = format!(
+        "{}Collection(microsoft.graph.deletedWindowsAutopilotDeviceState)",
+        ctx.metadata()
+    );
+    Ok(json(
+        StatusCode::OK,
+        &Collection {
+            context: &context,
+            count: None,
+            next_link: None,
+            value,
         },
     ))
 }

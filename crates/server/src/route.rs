@@ -63,6 +63,14 @@ pub enum Resource {
         key: String,
     },
     DevicesCount,
+    /// A bound action on one registered device (`assignUserToDevice`, ...), by its canonical
+    /// name.
+    DeviceAction {
+        key: String,
+        action: &'static str,
+    },
+    /// `windowsAutopilotDeviceIdentities/deleteDevices`.
+    DeleteDevices,
 }
 
 impl Resource {
@@ -77,7 +85,9 @@ impl Resource {
             | Resource::UploadsCount
             | Resource::Devices
             | Resource::DevicesCount => "GET",
-            Resource::Import { .. } => "POST",
+            Resource::Import { .. } | Resource::DeviceAction { .. } | Resource::DeleteDevices => {
+                "POST"
+            }
         }
     }
 
@@ -93,7 +103,8 @@ impl Resource {
             Resource::ImportedCount { .. } | Resource::UploadsCount | Resource::DevicesCount => {
                 "~/singleton/navigation/$count"
             }
-            Resource::Import { .. } => "~/singleton/navigation/action",
+            Resource::Import { .. } | Resource::DeleteDevices => "~/singleton/navigation/action",
+            Resource::DeviceAction { .. } => "~/singleton/navigation/key/action",
         }
     }
 }
@@ -254,17 +265,43 @@ fn imported(
     }
 }
 
+/// The bound actions of a registered device, by their canonical names.
+pub const DEVICE_ACTIONS: [&str; 6] = [
+    "assignUserToDevice",
+    "unassignUserFromDevice",
+    "updateDeviceProperties",
+    "allowNextEnrollment",
+    "assignResourceAccountToDevice",
+    "unassignResourceAccountFromDevice",
+];
+
+fn device_action(seg: &Segment) -> Option<&'static str> {
+    DEVICE_ACTIONS.iter().copied().find(|a| is_action(seg, a))
+}
+
 fn devices(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
+    let plain_key =
+        |k: &Segment| k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.');
     match (key, rest) {
         (Some(key), []) => Ok(Resource::DeviceItem { key }),
+        (Some(key), [a]) => match device_action(a) {
+            Some(action) => Ok(Resource::DeviceAction { key, action }),
+            None => Err(GraphError::segment_not_found(&a.raw)),
+        },
         (None, []) => Ok(Resource::Devices),
         (None, [c]) if is_count(c) => Ok(Resource::DevicesCount),
-        (None, [k]) if k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.') => {
-            Ok(Resource::DeviceItem {
+        (None, [a]) if is_action(a, "deleteDevices") => Ok(Resource::DeleteDevices),
+        (None, [k]) if plain_key(k) => Ok(Resource::DeviceItem {
+            key: k.name.clone(),
+        }),
+        (None, [k, a]) if plain_key(k) => match device_action(a) {
+            Some(action) => Ok(Resource::DeviceAction {
                 key: k.name.clone(),
-            })
-        }
-        (Some(_), [next, ..]) | (None, [_, next, ..]) | (None, [next]) => {
+                action,
+            }),
+            None => Err(GraphError::segment_not_found(&a.raw)),
+        },
+        (Some(_), [_, next, ..]) | (None, [_, _, next, ..]) | (None, [next, ..]) => {
             Err(GraphError::segment_not_found(&next.raw))
         }
     }

@@ -589,7 +589,7 @@ impl<'a> From<&'a AutopilotDevice> for DeviceWireBeta<'a> {
             device_friendly_name: &d.device_friendly_name,
             remediation_state: "unknown",
             remediation_state_last_modified_date_time: NEVER,
-            userless_enrollment_status: "unknown",
+            userless_enrollment_status: d.userless_enrollment_status.as_str(),
         }
     }
 }

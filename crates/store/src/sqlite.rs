@@ -560,6 +560,23 @@ impl Store for SqliteStore {
         crate::sqlite_registry::delete_device(self, tenant, id).await
     }
 
+    async fn update_device(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+        patch: &autopilot_domain::DevicePatch,
+    ) -> Result<bool, StoreError> {
+        crate::sqlite_registry::update_device(self, tenant, id, patch).await
+    }
+
+    async fn delete_devices_by_serial(
+        &self,
+        tenant: &TenantId,
+        serials: &[String],
+    ) -> Result<Vec<autopilot_domain::DeletedDevice>, StoreError> {
+        crate::sqlite_registry::delete_devices_by_serial(self, tenant, serials).await
+    }
+
     async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let id_str = id_text(id);

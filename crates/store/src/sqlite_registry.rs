@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use autopilot_domain::registration::{self, Decision, Existing};
 use autopilot_domain::{
-    AutopilotDevice, EnrollmentState, NO_MANAGED_DEVICE, Page, PageRequest, ProcessReport,
-    StoreError, TenantId,
+    AutopilotDevice, DeletedDevice, DevicePatch, EnrollmentState, NO_MANAGED_DEVICE, Page,
+    PageRequest, ProcessReport, StoreError, TenantId, UserlessEnrollmentStatus,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
@@ -242,8 +242,8 @@ macro_rules! device_select {
              system_family, product_key, group_tag, purchase_order_identifier, \
              user_principal_name, addressable_user_name, display_name, resource_name, \
              azure_ad_device_id, managed_device_id, enrollment_state, last_contacted_at, \
-             device_account_upn, device_account_password, device_friendly_name, created_at \
-             FROM autopilot_devices ",
+             device_account_upn, device_account_password, device_friendly_name, created_at, \
+             userless_enrollment_status FROM autopilot_devices ",
             $tail
         )
     };
@@ -279,6 +279,9 @@ fn device_from_row(row: &SqliteRow) -> Result<AutopilotDevice, StoreError> {
         device_account_password: text(20)?,
         device_friendly_name: text(21)?,
         created_at: from_micros(row.try_get(22).map_err(backend)?),
+        userless_enrollment_status: UserlessEnrollmentStatus::from_code(
+            row.try_get(23).map_err(backend)?,
+        ),
     })
 }
 
@@ -350,7 +353,7 @@ const SELECT_DEVICE: &str = "SELECT a.id, a.hardware_key, a.import_id, a.serial_
      a.purchase_order_identifier, a.user_principal_name, a.addressable_user_name, \
      a.display_name, a.resource_name, a.azure_ad_device_id, a.managed_device_id, \
      a.enrollment_state, a.last_contacted_at, a.device_account_upn, a.device_account_password, \
-     a.device_friendly_name, a.created_at";
+     a.device_friendly_name, a.created_at, a.userless_enrollment_status";
 
 pub(crate) async fn list_devices(
     store: &SqliteStore,
@@ -420,4 +423,93 @@ pub(crate) async fn delete_device(
     .map_err(backend)?;
     tx.commit().await.map_err(backend)?;
     Ok(true)
+}
+
+pub(crate) async fn update_device(
+    store: &SqliteStore,
+    tenant: &TenantId,
+    id: Uuid,
+    patch: &DevicePatch,
+) -> Result<bool, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE autopilot_devices SET tenant = tenant");
+    let mut set = |column: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            qb.push(format!(", {column} = "));
+            qb.push_bind(v.clone());
+        }
+    };
+    set("user_principal_name", &patch.user_principal_name);
+    set("addressable_user_name", &patch.addressable_user_name);
+    set("group_tag", &patch.group_tag);
+    set("display_name", &patch.display_name);
+    set("resource_name", &patch.resource_name);
+    set("device_account_upn", &patch.device_account_upn);
+    set("device_account_password", &patch.device_account_password);
+    set("device_friendly_name", &patch.device_friendly_name);
+    if let Some(status) = patch.userless_enrollment_status {
+        qb.push(", userless_enrollment_status = ");
+        qb.push_bind(status.code());
+    }
+    qb.push(" WHERE tenant = ");
+    qb.push_bind(tenant.as_str().to_owned());
+    qb.push(" AND id = ");
+    qb.push_bind(id_text(id));
+    let mut tx = store.write().await?;
+    let done = qb.build().execute(&mut *tx).await.map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn delete_devices_by_serial(
+    store: &SqliteStore,
+    tenant: &TenantId,
+    serials: &[String],
+) -> Result<Vec<DeletedDevice>, StoreError> {
+    let mut tx = store.write().await?;
+    let mut out = Vec::with_capacity(serials.len());
+    for serial in serials {
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, hardware_key FROM autopilot_devices \
+             WHERE tenant = ?1 AND serial_number = ?2 COLLATE NOCASE ORDER BY id LIMIT 1",
+        )
+        .bind(tenant.as_str())
+        .bind(serial)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        match found {
+            Some((id, key)) => {
+                sqlx::query("DELETE FROM autopilot_devices WHERE tenant = ?1 AND id = ?2")
+                    .bind(tenant.as_str())
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::query(
+                    "DELETE FROM registered_hardware \
+                     WHERE hardware_key = ?1 AND tenant = ?2 AND device_id = ?3",
+                )
+                .bind(&key)
+                .bind(tenant.as_str())
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                out.push(DeletedDevice {
+                    serial_number: serial.clone(),
+                    device_registration_id: id,
+                    accepted: true,
+                    error_message: String::new(),
+                });
+            }
+            None => out.push(DeletedDevice {
+                serial_number: serial.clone(),
+                device_registration_id: String::new(),
+                accepted: false,
+                error_message: format!("No Autopilot device with serial number '{serial}'."),
+            }),
+        }
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(out)
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod actions;
 mod clients;
 mod errors;
 mod flows;
