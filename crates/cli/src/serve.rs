@@ -44,6 +44,16 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_PROCESSING_DELAY", default_value = "5s")]
     pub processing_delay: ProcessingDelay,
 
+    /// The least time between two manual Autopilot syncs
+    /// (`windowsAutopilotSettings/sync`); earlier triggers get 429 with `Retry-After`.
+    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_INTERVAL", default_value = "10m", value_parser = autopilot_server::delay::parse_duration)]
+    pub sync_interval: time::Duration,
+
+    /// How long a manual Autopilot sync runs (`syncStatus` is `inProgress` meanwhile, and
+    /// another trigger gets 409).
+    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_DURATION", default_value = "20s", value_parser = autopilot_server::delay::parse_duration)]
+    pub sync_duration: time::Duration,
+
     /// Tenant of the ready-to-use token printed at start.
     #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
     pub dev_tenant: String,
@@ -166,6 +176,8 @@ async fn run(args: ServeArgs) -> Result<()> {
             max_devices_per_request: usize::try_from(args.max_devices_per_request)
                 .unwrap_or(usize::MAX),
             processing_delay: args.processing_delay,
+            sync_interval: args.sync_interval,
+            sync_duration: args.sync_duration,
             ..ServerConfig::default()
         },
         wake: wake.clone(),

@@ -9,6 +9,7 @@ mod clock;
 mod model;
 pub mod registration;
 mod store;
+pub mod sync;
 
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};

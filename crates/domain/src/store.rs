@@ -215,6 +215,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError>;
 
+    /// The tenant's Autopilot settings: its stable id, the stored sync times and the end of the
+    /// last completed run before the current one.
+    async fn sync_state(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(Uuid, crate::sync::SyncTimes, Option<OffsetDateTime>), StoreError>;
+
+    /// Decides a sync trigger with [`crate::sync::trigger`] and records a started run, in one
+    /// transaction (so two concurrent triggers cannot both start).
+    async fn trigger_sync(
+        &self,
+        tenant: &TenantId,
+        now: OffsetDateTime,
+        interval: time::Duration,
+        duration: time::Duration,
+    ) -> Result<crate::sync::SyncDecision, StoreError>;
+
     /// Deregisters a device and frees its hardware for a later import; false when there was
     /// none.
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use autopilot_domain::sync::SyncDecision;
 use autopilot_domain::{
     Access, Clock, DevicePatch, ImportBatch, ImportedDevice, NewImportedDevice, Principal, Store,
     StoreError, UploadTarget, UserlessEnrollmentStatus,
@@ -37,6 +38,10 @@ pub struct ServerConfig {
     pub scheme: &'static str,
     /// How long the registration service takes per record.
     pub processing_delay: ProcessingDelay,
+    /// The least time between two manual Autopilot syncs (Intune: 10 minutes).
+    pub sync_interval: time::Duration,
+    /// How long a manual sync runs.
+    pub sync_duration: time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +50,8 @@ impl Default for ServerConfig {
             max_devices_per_request: 500,
             scheme: "http",
             processing_delay: ProcessingDelay::default(),
+            sync_interval: time::Duration::minutes(10),
+            sync_duration: time::Duration::seconds(20),
         }
     }
 }
@@ -166,7 +173,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     let method = req.method().clone();
     let access = match (&target.resource, &method) {
         (_, &Method::GET) => Access::Read,
-        (_, &Method::POST) | (_, &Method::DELETE) => Access::Write,
+        (_, &Method::POST) | (_, &Method::DELETE) | (_, &Method::PATCH) => Access::Write,
         _ => Access::Read,
     };
     let allowed = target.resource.allowed();
@@ -190,7 +197,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         options,
         principal,
     };
-    let body = if method == Method::POST {
+    let body = if method == Method::POST || method == Method::PATCH {
         Some(read_body(state, req).await?)
     } else {
         None
@@ -384,6 +391,46 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         (Resource::DeleteDevices, Method::POST) => {
             delete_devices(state, &ctx, &body.unwrap_or_default()).await
         }
+        (Resource::Settings, Method::GET) => settings(state, &ctx).await,
+        (Resource::Settings, Method::PATCH) => {
+            // Every property is the service's own (ids and sync times): the values are read,
+            // to answer malformed bodies with 400, and otherwise ignored.
+            let value = parse_json(&body.unwrap_or_default())?;
+            if !value.is_object() {
+                return Err(GraphError::bad_request(
+                    "The request body must be a windowsAutopilotSettings object.",
+                ));
+            }
+            settings(state, &ctx).await
+        }
+        (Resource::SettingsSync, Method::POST) => {
+            let decision = store(
+                state
+                    .store
+                    .trigger_sync(
+                        &ctx.principal.tenant,
+                        state.clock.now(),
+                        state.config.sync_interval,
+                        state.config.sync_duration,
+                    )
+                    .await,
+            )?;
+            match decision {
+                SyncDecision::Start { .. } => Ok(StatusCode::NO_CONTENT.into_response()),
+                SyncDecision::InProgress => Err(GraphError::new(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    "A sync with the Windows Autopilot deployment service is already in progress.",
+                )),
+                SyncDecision::TooSoon { retry_after_secs } => Err(GraphError::too_many_requests(
+                    format!(
+                        "A sync was triggered less than {} minutes ago. Please retry after {retry_after_secs} seconds.",
+                        state.config.sync_interval.whole_minutes()
+                    ),
+                    retry_after_secs,
+                )),
+            }
+        }
         (Resource::DevicesCount, Method::GET) => {
             let n = store(
                 state
@@ -412,7 +459,17 @@ fn check_options(target: &Target, options: &Query) -> Result<(), GraphError> {
         Resource::Devices | Resource::DeviceItem { .. } | Resource::DevicesCount => {
             &entity::AUTOPILOT_DEVICE
         }
-        Resource::Import { .. } | Resource::DeviceAction { .. } | Resource::DeleteDevices => {
+        Resource::Import { .. }
+        | Resource::DeviceAction { .. }
+        | Resource::DeleteDevices
+        | Resource::SettingsSync => return Ok(()),
+        Resource::Settings => {
+            if options.filter.is_some() || !options.orderby.is_empty() || !options.expand.is_empty()
+            {
+                return Err(GraphError::bad_request(
+                    "windowsAutopilotSettings takes $select only.",
+                ));
+            }
             return Ok(());
         }
     };
@@ -1166,6 +1223,40 @@ async fn delete_devices(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Resp
             count: None,
             next_link: None,
             value,
+        },
+    ))
+}
+
+async fn settings(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
+    let (id, times, previous) = store(state.store.sync_state(&ctx.principal.tenant).await)?;
+    let view = autopilot_domain::sync::view(times, state.clock.now(), previous);
+    let when =
+        |t: Option<time::OffsetDateTime>| t.map_or_else(|| wire::NEVER.to_owned(), wire::datetime);
+    let body = serde_json::json!({
+        "id": id.hyphenated().to_string(),
+        "lastSyncDateTime": when(view.last_sync),
+        "lastManualSyncTriggerDateTime": when(view.last_manual_trigger),
+        "syncStatus": view.status.as_str(),
+    });
+    let body = match &ctx.options.select[..] {
+        [] => body,
+        selected => {
+            let names: Vec<String> = selected.iter().map(|p| p.name()).collect();
+            let refs: Vec<&str> = std::iter::once("id")
+                .chain(names.iter().map(String::as_str))
+                .collect();
+            query::trim(body, &refs)
+        }
+    };
+    let context = format!(
+        "{}deviceManagement/windowsAutopilotSettings/$entity",
+        ctx.metadata()
+    );
+    Ok(json(
+        StatusCode::OK,
+        &Entity {
+            context: &context,
+            entity: body,
         },
     ))
 }

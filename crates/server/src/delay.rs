@@ -40,7 +40,8 @@ impl Default for ProcessingDelay {
     }
 }
 
-fn parse_duration(text: &str) -> Result<time::Duration, String> {
+/// Parses `0s`, `250ms`, `5s`, `10m`, `1m30s`, `2h`.
+pub fn parse_duration(text: &str) -> Result<time::Duration, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("empty duration".into());

@@ -21,6 +21,8 @@ pub struct GraphError {
     pub allow: Option<&'static str>,
     /// For 401: send `WWW-Authenticate`.
     pub challenge: bool,
+    /// For 429: the `Retry-After` seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl GraphError {
@@ -31,6 +33,15 @@ impl GraphError {
             message: message.into(),
             allow: None,
             challenge: false,
+            retry_after: None,
+        }
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(message: impl Into<String>, retry_after: u64) -> Self {
+        GraphError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message)
         }
     }
 
@@ -145,6 +156,11 @@ impl GraphError {
         );
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(seconds) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+        {
+            headers.insert(header::RETRY_AFTER, v);
         }
         if self.challenge {
             headers.insert(

@@ -71,6 +71,10 @@ pub enum Resource {
     },
     /// `windowsAutopilotDeviceIdentities/deleteDevices`.
     DeleteDevices,
+    /// beta `windowsAutopilotSettings` (a singleton per tenant).
+    Settings,
+    /// beta `windowsAutopilotSettings/sync`.
+    SettingsSync,
 }
 
 impl Resource {
@@ -85,9 +89,11 @@ impl Resource {
             | Resource::UploadsCount
             | Resource::Devices
             | Resource::DevicesCount => "GET",
-            Resource::Import { .. } | Resource::DeviceAction { .. } | Resource::DeleteDevices => {
-                "POST"
-            }
+            Resource::Import { .. }
+            | Resource::DeviceAction { .. }
+            | Resource::DeleteDevices
+            | Resource::SettingsSync => "POST",
+            Resource::Settings => "GET, PATCH",
         }
     }
 
@@ -105,6 +111,8 @@ impl Resource {
             }
             Resource::Import { .. } | Resource::DeleteDevices => "~/singleton/navigation/action",
             Resource::DeviceAction { .. } => "~/singleton/navigation/key/action",
+            Resource::Settings => "~/singleton/navigation",
+            Resource::SettingsSync => "~/singleton/navigation/action",
         }
     }
 }
@@ -202,7 +210,7 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
             ));
         }
         [dm, tail @ ..] if is(dm, "deviceManagement") && dm.key.is_none() => {
-            device_management(tail)?
+            device_management(version, tail)?
         }
         [seed, ids, action] if is(seed, SEED_UPLOAD) && seed.key.is_none() => {
             if !(is(ids, DEVICE_IDENTITIES) && ids.key.is_none()) {
@@ -223,7 +231,7 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
     Ok(Target { version, resource })
 }
 
-fn device_management(tail: &[Segment]) -> Result<Resource, GraphError> {
+fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, GraphError> {
     let Some((nav, rest)) = tail.split_first() else {
         return Err(GraphError::segment_not_found("deviceManagement"));
     };
@@ -233,6 +241,12 @@ fn device_management(tail: &[Segment]) -> Result<Resource, GraphError> {
         uploads(nav.key.clone(), rest)
     } else if is(nav, DEVICES) {
         devices(nav.key.clone(), rest)
+    } else if is(nav, "windowsAutopilotSettings") && nav.key.is_none() && version == Version::Beta {
+        match rest {
+            [] => Ok(Resource::Settings),
+            [a] if is_action(a, "sync") => Ok(Resource::SettingsSync),
+            [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
+        }
     } else {
         Err(GraphError::segment_not_found(&nav.raw))
     }

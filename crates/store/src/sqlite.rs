@@ -560,6 +560,30 @@ impl Store for SqliteStore {
         crate::sqlite_registry::delete_device(self, tenant, id).await
     }
 
+    async fn sync_state(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<
+        (
+            Uuid,
+            autopilot_domain::sync::SyncTimes,
+            Option<OffsetDateTime>,
+        ),
+        StoreError,
+    > {
+        crate::sqlite_registry::sync_state(self, tenant).await
+    }
+
+    async fn trigger_sync(
+        &self,
+        tenant: &TenantId,
+        now: OffsetDateTime,
+        interval: time::Duration,
+        duration: time::Duration,
+    ) -> Result<autopilot_domain::sync::SyncDecision, StoreError> {
+        crate::sqlite_registry::trigger_sync(self, tenant, now, interval, duration).await
+    }
+
     async fn update_device(
         &self,
         tenant: &TenantId,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use autopilot_domain::registration::{self, Decision, Existing};
+use autopilot_domain::sync::{SyncDecision, SyncTimes};
 use autopilot_domain::{
     AutopilotDevice, DeletedDevice, DevicePatch, EnrollmentState, NO_MANAGED_DEVICE, Page,
     PageRequest, ProcessReport, StoreError, TenantId, UserlessEnrollmentStatus,
@@ -512,4 +513,79 @@ pub(crate) async fn delete_devices_by_serial(
     }
     tx.commit().await.map_err(backend)?;
     Ok(out)
+}
+
+type SettingsRow = (String, Option<i64>, Option<i64>, Option<i64>);
+
+async fn settings_row(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    tenant: &TenantId,
+) -> Result<SettingsRow, StoreError> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT id, last_trigger_at, completes_at, previous_sync_at \
+         FROM autopilot_settings WHERE tenant = ?1",
+    )
+    .bind(tenant.as_str())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)?;
+    if let Some(row) = row {
+        return Ok(row);
+    }
+    let id = id_text(Uuid::new_v4());
+    sqlx::query("INSERT INTO autopilot_settings (tenant, id) VALUES (?1, ?2)")
+        .bind(tenant.as_str())
+        .bind(&id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok((id, None, None, None))
+}
+
+pub(crate) async fn sync_state(
+    store: &SqliteStore,
+    tenant: &TenantId,
+) -> Result<(Uuid, SyncTimes, Option<OffsetDateTime>), StoreError> {
+    let mut tx = store.write().await?;
+    let (id, last, end, previous) = settings_row(&mut tx, tenant).await?;
+    tx.commit().await.map_err(backend)?;
+    Ok((
+        parse_id(&id)?,
+        SyncTimes {
+            last_trigger: last.map(from_micros),
+            completes_at: end.map(from_micros),
+        },
+        previous.map(from_micros),
+    ))
+}
+
+pub(crate) async fn trigger_sync(
+    store: &SqliteStore,
+    tenant: &TenantId,
+    now: OffsetDateTime,
+    interval: time::Duration,
+    duration: time::Duration,
+) -> Result<SyncDecision, StoreError> {
+    let mut tx = store.write().await?;
+    let (_, last, end, _) = settings_row(&mut tx, tenant).await?;
+    let times = SyncTimes {
+        last_trigger: last.map(from_micros),
+        completes_at: end.map(from_micros),
+    };
+    let decision = autopilot_domain::sync::trigger(times, now, interval, duration);
+    if let SyncDecision::Start { completes_at } = decision {
+        // The run that just ended (if any) becomes the previous sync.
+        sqlx::query(
+            "UPDATE autopilot_settings SET previous_sync_at = completes_at, \
+             last_trigger_at = ?2, completes_at = ?3 WHERE tenant = ?1",
+        )
+        .bind(tenant.as_str())
+        .bind(to_micros(now))
+        .bind(to_micros(completes_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(decision)
 }

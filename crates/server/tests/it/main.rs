@@ -14,5 +14,6 @@ mod paging;
 mod registration;
 mod sdk;
 mod seed;
+mod settings;
 mod tenants;
 mod uploads;
