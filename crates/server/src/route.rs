@@ -75,6 +75,8 @@ pub enum Resource {
     Settings,
     /// beta `windowsAutopilotSettings/sync`.
     SettingsSync,
+    /// `$batch`: JSON batching.
+    Batch,
 }
 
 impl Resource {
@@ -92,7 +94,8 @@ impl Resource {
             Resource::Import { .. }
             | Resource::DeviceAction { .. }
             | Resource::DeleteDevices
-            | Resource::SettingsSync => "POST",
+            | Resource::SettingsSync
+            | Resource::Batch => "POST",
             Resource::Settings => "GET, PATCH",
         }
     }
@@ -113,6 +116,7 @@ impl Resource {
             Resource::DeviceAction { .. } => "~/singleton/navigation/key/action",
             Resource::Settings => "~/singleton/navigation",
             Resource::SettingsSync => "~/singleton/navigation/action",
+            Resource::Batch => "~/$batch",
         }
     }
 }
@@ -209,6 +213,7 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
                 "Resource not found for the segment ''.",
             ));
         }
+        [b] if b.key.is_none() && b.name.eq_ignore_ascii_case("$batch") => Resource::Batch,
         [dm, tail @ ..] if is(dm, "deviceManagement") && dm.key.is_none() => {
             device_management(version, tail)?
         }

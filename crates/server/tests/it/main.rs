@@ -6,6 +6,7 @@
 mod common;
 
 mod actions;
+mod batch;
 mod clients;
 mod errors;
 mod flows;
