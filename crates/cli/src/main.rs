@@ -28,6 +28,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print a development bearer token signed with the data directory's key.
     Token(serve::TokenArgs),
+    /// Print the group id that stands for a group tag's devices in deployment profile
+    /// assignments.
+    GroupId(serve::GroupIdArgs),
     /// Inspect, validate and generate Autopilot hardware hashes, offline.
     #[command(subcommand)]
     Hash(hash::HashCommand),
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Token(args) => serve::token(args),
+        Command::GroupId(args) => serve::group_id(args),
         Command::Hash(command) => hash::run(command),
     };
     match result {

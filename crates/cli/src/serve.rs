@@ -54,6 +54,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_DURATION", default_value = "20s", value_parser = autopilot_server::delay::parse_duration)]
     pub sync_duration: time::Duration,
 
+    /// How long after a device's registration (or a later assignment) a matching deployment
+    /// profile turns `assignedInSync`.
+    #[arg(long, env = "AUTOPILOT_GRAPH_PROFILE_ASSIGNMENT_DELAY", default_value = "60s", value_parser = autopilot_server::delay::parse_duration)]
+    pub profile_assignment_delay: time::Duration,
+
     /// Tenant of the ready-to-use token printed at start.
     #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
     pub dev_tenant: String,
@@ -178,6 +183,7 @@ async fn run(args: ServeArgs) -> Result<()> {
             processing_delay: args.processing_delay,
             sync_interval: args.sync_interval,
             sync_duration: args.sync_duration,
+            profile_assignment_delay: args.profile_assignment_delay,
             ..ServerConfig::default()
         },
         wake: wake.clone(),
@@ -248,4 +254,22 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Options of `group-id`.
+#[derive(Debug, Args)]
+pub struct GroupIdArgs {
+    /// The group tag whose devices the group holds.
+    #[arg(long)]
+    pub group_tag: String,
+}
+
+/// `autopilot-graph group-id`: the group id that stands for a group tag's devices in profile
+/// assignments (`groupAssignmentTarget.groupId`).
+pub fn group_id(args: GroupIdArgs) -> Result<ExitCode> {
+    println!(
+        "{}",
+        autopilot_server::profiles::group_id_for_tag(&args.group_tag)
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -316,3 +316,25 @@ pub struct DeletedDevice {
 
 /// The managed device id of a device that never enrolled.
 pub const NO_MANAGED_DEVICE: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A beta `windowsAutopilotDeploymentProfile`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentProfile {
+    pub id: Uuid,
+    /// The derived type, without namespace: `azureADWindowsAutopilotDeploymentProfile` or
+    /// `activeDirectoryWindowsAutopilotDeploymentProfile`.
+    pub odata_type: String,
+    /// The profile's own properties as a JSON object text (displayName, description, ...).
+    pub properties: String,
+    pub created_at: OffsetDateTime,
+    pub modified_at: OffsetDateTime,
+}
+
+/// A profile assignment: to all devices (`group_id` `None`) or to a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileAssignment {
+    pub id: Uuid,
+    pub profile_id: Uuid,
+    pub group_id: Option<String>,
+    pub created_at: OffsetDateTime,
+}

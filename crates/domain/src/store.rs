@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::auth::TenantId;
 use crate::model::{
-    AutopilotDevice, DeletedDevice, DevicePatch, ImportedDevice, NewImportedDevice, Upload,
+    AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
+    NewImportedDevice, ProfileAssignment, Upload,
 };
 
 /// Why a store operation failed.
@@ -235,6 +236,40 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deregisters a device and frees its hardware for a later import; false when there was
     /// none.
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// All deployment profiles of a tenant, oldest first.
+    async fn list_profiles(&self, tenant: &TenantId) -> Result<Vec<DeploymentProfile>, StoreError>;
+
+    /// Creates or replaces a deployment profile.
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &DeploymentProfile,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes a profile and its assignments; false when there was none.
+    async fn delete_profile(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// All profile assignments of a tenant, oldest first.
+    async fn list_assignments(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<ProfileAssignment>, StoreError>;
+
+    /// Adds an assignment (the profile must exist: else `false`).
+    async fn add_assignment(
+        &self,
+        tenant: &TenantId,
+        assignment: &ProfileAssignment,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes an assignment of a profile; false when there was none.
+    async fn delete_assignment(
+        &self,
+        tenant: &TenantId,
+        profile_id: Uuid,
+        id: Uuid,
+    ) -> Result<bool, StoreError>;
 
     /// Applies a device action's changes in one statement; false when there is no such device.
     async fn update_device(

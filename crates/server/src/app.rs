@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::profiles;
 use autopilot_domain::sync::SyncDecision;
 use autopilot_domain::{
-    Access, Clock, DevicePatch, ImportBatch, ImportedDevice, NewImportedDevice, Principal, Store,
-    StoreError, UploadTarget, UserlessEnrollmentStatus,
+    Access, Clock, DeploymentProfile, DevicePatch, ImportBatch, ImportedDevice, NewImportedDevice,
+    Principal, ProfileAssignment, Store, StoreError, UploadTarget, UserlessEnrollmentStatus,
 };
 use axum::Router;
 use axum::extract::{Request, State};
@@ -42,6 +43,9 @@ pub struct ServerConfig {
     pub sync_interval: time::Duration,
     /// How long a manual sync runs.
     pub sync_duration: time::Duration,
+    /// How long after registration (or the assignment) a matching profile becomes
+    /// `assignedInSync`.
+    pub profile_assignment_delay: time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +56,7 @@ impl Default for ServerConfig {
             processing_delay: ProcessingDelay::default(),
             sync_interval: time::Duration::minutes(10),
             sync_duration: time::Duration::seconds(20),
+            profile_assignment_delay: time::Duration::seconds(60),
         }
     }
 }
@@ -379,7 +384,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                             entity_response(&ctx, e, set, &DeviceWireV1::from(&device), &extra)
                         }
                         Version::Beta => {
-                            entity_response(&ctx, e, set, &DeviceWireBeta::from(&device), &extra)
+                            let (profiles, assignments) = profile_context(state, &ctx).await?;
+                            let value = beta_device(state, &ctx, &device, &profiles, &assignments);
+                            entity_response(&ctx, e, set, &value, &[])
                         }
                     })
                 }
@@ -420,6 +427,276 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             ))
             .await?;
             Ok(json(StatusCode::OK, &responses))
+        }
+        (Resource::Profiles, Method::GET) => {
+            let profiles = store(state.store.list_profiles(&ctx.principal.tenant).await)?;
+            let value: Vec<Value> = profiles.iter().map(profiles::profile_json).collect();
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles",
+                ctx.metadata()
+            );
+            Ok(json(
+                StatusCode::OK,
+                &Collection {
+                    context: &context,
+                    count: None,
+                    next_link: None,
+                    value,
+                },
+            ))
+        }
+        (Resource::Profiles, Method::POST) => {
+            let value = parse_json(&body.unwrap_or_default())?;
+            let kind = value
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .and_then(profiles::profile_type)
+                .ok_or_else(|| {
+                    GraphError::bad_request(
+                        "A deployment profile needs '@odata.type': #microsoft.graph.azureADWindowsAutopilotDeploymentProfile or #microsoft.graph.activeDirectoryWindowsAutopilotDeploymentProfile.",
+                    )
+                })?;
+            let now = state.clock.now();
+            let profile = DeploymentProfile {
+                id: Uuid::now_v7(),
+                odata_type: kind.to_owned(),
+                properties: profiles::properties(&value, None)?,
+                created_at: now,
+                modified_at: now,
+            };
+            store(
+                state
+                    .store
+                    .put_profile(&ctx.principal.tenant, &profile)
+                    .await,
+            )?;
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
+                ctx.metadata()
+            );
+            let mut response = json(
+                StatusCode::CREATED,
+                &Entity {
+                    context: &context,
+                    entity: profiles::profile_json(&profile),
+                },
+            );
+            set_location(
+                &mut response,
+                &format!(
+                    "{}/{}/deviceManagement/windowsAutopilotDeploymentProfiles('{}')",
+                    ctx.origin,
+                    ctx.target.version.as_str(),
+                    profile.id
+                ),
+            );
+            Ok(response)
+        }
+        (Resource::ProfileItem { key }, Method::GET) => {
+            let profile = find_profile(state, &ctx, &key).await?;
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
+                ctx.metadata()
+            );
+            Ok(json(
+                StatusCode::OK,
+                &Entity {
+                    context: &context,
+                    entity: profiles::profile_json(&profile),
+                },
+            ))
+        }
+        (Resource::ProfileItem { key }, Method::PATCH) => {
+            let mut profile = find_profile(state, &ctx, &key).await?;
+            let value = parse_json(&body.unwrap_or_default())?;
+            if let Some(t) = value.get("@odata.type").and_then(Value::as_str)
+                && profiles::profile_type(t) != Some(profile.odata_type.as_str())
+            {
+                return Err(GraphError::bad_request(
+                    "A profile's @odata.type cannot change.",
+                ));
+            }
+            profile.properties = profiles::properties(&value, Some(&profile.properties))?;
+            profile.modified_at = state.clock.now();
+            store(
+                state
+                    .store
+                    .put_profile(&ctx.principal.tenant, &profile)
+                    .await,
+            )?;
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
+                ctx.metadata()
+            );
+            Ok(json(
+                StatusCode::OK,
+                &Entity {
+                    context: &context,
+                    entity: profiles::profile_json(&profile),
+                },
+            ))
+        }
+        (Resource::ProfileItem { key }, Method::DELETE) => {
+            let id = key_or_404(&key, "windowsAutopilotDeploymentProfile")?;
+            if store(state.store.delete_profile(&ctx.principal.tenant, id).await)? {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(GraphError::not_found(
+                    "windowsAutopilotDeploymentProfile",
+                    &key,
+                ))
+            }
+        }
+        (Resource::ProfileAssignments { key }, Method::GET) => {
+            let profile = find_profile(state, &ctx, &key).await?;
+            let all = store(state.store.list_assignments(&ctx.principal.tenant).await)?;
+            let value: Vec<Value> = all
+                .iter()
+                .filter(|a| a.profile_id == profile.id)
+                .map(profiles::assignment_json)
+                .collect();
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments",
+                ctx.metadata(),
+                profile.id
+            );
+            Ok(json(
+                StatusCode::OK,
+                &Collection {
+                    context: &context,
+                    count: None,
+                    next_link: None,
+                    value,
+                },
+            ))
+        }
+        (Resource::ProfileAssignments { key }, Method::POST) => {
+            let profile = find_profile(state, &ctx, &key).await?;
+            let value = parse_json(&body.unwrap_or_default())?;
+            let assignment = ProfileAssignment {
+                id: Uuid::now_v7(),
+                profile_id: profile.id,
+                group_id: profiles::assignment_target(&value)?,
+                created_at: state.clock.now(),
+            };
+            if !store(
+                state
+                    .store
+                    .add_assignment(&ctx.principal.tenant, &assignment)
+                    .await,
+            )? {
+                return Err(GraphError::not_found(
+                    "windowsAutopilotDeploymentProfile",
+                    &key,
+                ));
+            }
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments/$entity",
+                ctx.metadata(),
+                profile.id
+            );
+            Ok(json(
+                StatusCode::CREATED,
+                &Entity {
+                    context: &context,
+                    entity: profiles::assignment_json(&assignment),
+                },
+            ))
+        }
+        (Resource::ProfileAssignmentItem { key, assignment }, Method::GET) => {
+            let profile = find_profile(state, &ctx, &key).await?;
+            let all = store(state.store.list_assignments(&ctx.principal.tenant).await)?;
+            let found = all
+                .iter()
+                .find(|a| {
+                    a.profile_id == profile.id
+                        && Uuid::parse_str(assignment.trim()).is_ok_and(|id| id == a.id)
+                })
+                .ok_or_else(|| {
+                    GraphError::not_found(
+                        "windowsAutopilotDeploymentProfileAssignment",
+                        &assignment,
+                    )
+                })?;
+            let context = format!(
+                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments/$entity",
+                ctx.metadata(),
+                profile.id
+            );
+            Ok(json(
+                StatusCode::OK,
+                &Entity {
+                    context: &context,
+                    entity: profiles::assignment_json(found),
+                },
+            ))
+        }
+        (Resource::ProfileAssignmentItem { key, assignment }, Method::DELETE) => {
+            let profile = find_profile(state, &ctx, &key).await?;
+            let id = key_or_404(&assignment, "windowsAutopilotDeploymentProfileAssignment")?;
+            if store(
+                state
+                    .store
+                    .delete_assignment(&ctx.principal.tenant, profile.id, id)
+                    .await,
+            )? {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(GraphError::not_found(
+                    "windowsAutopilotDeploymentProfileAssignment",
+                    &assignment,
+                ))
+            }
+        }
+        (Resource::DeviceProfileNav { key, intended }, Method::GET) => {
+            if ctx.target.version == Version::V1 {
+                return Err(GraphError::segment_not_found(if intended {
+                    "intendedDeploymentProfile"
+                } else {
+                    "deploymentProfile"
+                }));
+            }
+            let id = key_or_404(&key, "windowsAutopilotDeviceIdentity")?;
+            let device = store(state.store.get_device(&ctx.principal.tenant, id).await)?
+                .ok_or_else(|| GraphError::not_found("windowsAutopilotDeviceIdentity", &key))?;
+            let (profiles, assignments) = profile_context(state, &ctx).await?;
+            let resolved = profiles::resolve(
+                &device,
+                &profiles,
+                &assignments,
+                state.clock.now(),
+                state.config.profile_assignment_delay,
+            );
+            let nav = if intended {
+                "intendedDeploymentProfile"
+            } else {
+                "deploymentProfile"
+            };
+            let profile = if intended {
+                resolved.intended
+            } else {
+                resolved.profile
+            };
+            match profile {
+                Some(p) => {
+                    let context = format!(
+                        "{}deviceManagement/windowsAutopilotDeviceIdentities('{id}')/{nav}/$entity",
+                        ctx.metadata()
+                    );
+                    Ok(json(
+                        StatusCode::OK,
+                        &Entity {
+                            context: &context,
+                            entity: profiles::profile_json(p),
+                        },
+                    ))
+                }
+                None => Err(GraphError::new(
+                    StatusCode::NOT_FOUND,
+                    "ResourceNotFound",
+                    format!("The device has no {nav}."),
+                )),
+            }
         }
         (Resource::Settings, Method::GET) => settings(state, &ctx).await,
         (Resource::Settings, Method::PATCH) => {
@@ -493,7 +770,12 @@ fn check_options(target: &Target, options: &Query) -> Result<(), GraphError> {
         | Resource::DeviceAction { .. }
         | Resource::DeleteDevices
         | Resource::SettingsSync
-        | Resource::Batch => return Ok(()),
+        | Resource::Batch
+        | Resource::Profiles
+        | Resource::ProfileItem { .. }
+        | Resource::ProfileAssignments { .. }
+        | Resource::ProfileAssignmentItem { .. }
+        | Resource::DeviceProfileNav { .. } => return Ok(()),
         Resource::Settings => {
             if options.filter.is_some() || !options.orderby.is_empty() || !options.expand.is_empty()
             {
@@ -883,22 +1165,26 @@ async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphErro
             count,
             &extra,
         ),
-        Version::Beta => list_response(
-            ctx,
-            &entity::AUTOPILOT_DEVICE,
-            set,
-            "devices",
-            autopilot_domain::Page {
-                items: page
-                    .items
-                    .iter()
-                    .map(DeviceWireBeta::from)
-                    .collect::<Vec<_>>(),
-                next: page.next,
-            },
-            count,
-            &extra,
-        ),
+        Version::Beta => {
+            let (profiles, assignments) = profile_context(state, ctx).await?;
+            let items = page
+                .items
+                .iter()
+                .map(|d| beta_device(state, ctx, d, &profiles, &assignments))
+                .collect::<Vec<_>>();
+            list_response(
+                ctx,
+                &entity::AUTOPILOT_DEVICE,
+                set,
+                "devices",
+                autopilot_domain::Page {
+                    items,
+                    next: page.next,
+                },
+                count,
+                &[],
+            )
+        }
     })
 }
 
@@ -1290,4 +1576,65 @@ async fn settings(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
             entity: body,
         },
     ))
+}
+
+async fn find_profile(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+) -> Result<DeploymentProfile, GraphError> {
+    let id = key_or_404(key, "windowsAutopilotDeploymentProfile")?;
+    store(state.store.list_profiles(&ctx.principal.tenant).await)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| GraphError::not_found("windowsAutopilotDeploymentProfile", key))
+}
+
+/// The tenant's profiles and assignments (few), for resolving devices' profiles.
+async fn profile_context(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(Vec<DeploymentProfile>, Vec<ProfileAssignment>), GraphError> {
+    let assignments = store(state.store.list_assignments(&ctx.principal.tenant).await)?;
+    if assignments.is_empty() {
+        return Ok((Vec::new(), assignments));
+    }
+    let profiles = store(state.store.list_profiles(&ctx.principal.tenant).await)?;
+    Ok((profiles, assignments))
+}
+
+/// A beta device as JSON: its profile standing, and `$expand`ed profile navigations.
+fn beta_device(
+    state: &AppState,
+    ctx: &Ctx,
+    device: &autopilot_domain::AutopilotDevice,
+    profiles: &[DeploymentProfile],
+    assignments: &[ProfileAssignment],
+) -> Value {
+    let resolved = profiles::resolve(
+        device,
+        profiles,
+        assignments,
+        state.clock.now(),
+        state.config.profile_assignment_delay,
+    );
+    let wire = DeviceWireBeta::from(device).with_profile(resolved.status, resolved.assigned_at);
+    let mut value = serde_json::to_value(&wire).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        for p in &ctx.options.expand {
+            let name = p.name();
+            let (key, profile) = if name.eq_ignore_ascii_case("deploymentProfile") {
+                ("deploymentProfile", resolved.profile)
+            } else if name.eq_ignore_ascii_case("intendedDeploymentProfile") {
+                ("intendedDeploymentProfile", resolved.intended)
+            } else {
+                continue;
+            };
+            map.insert(
+                key.to_owned(),
+                profile.map_or(Value::Null, profiles::profile_json),
+            );
+        }
+    }
+    value
 }

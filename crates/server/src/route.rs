@@ -77,6 +77,23 @@ pub enum Resource {
     SettingsSync,
     /// `$batch`: JSON batching.
     Batch,
+    /// beta `windowsAutopilotDeploymentProfiles`.
+    Profiles,
+    ProfileItem {
+        key: String,
+    },
+    ProfileAssignments {
+        key: String,
+    },
+    ProfileAssignmentItem {
+        key: String,
+        assignment: String,
+    },
+    /// beta `windowsAutopilotDeviceIdentities/{id}/deploymentProfile` (or the intended one).
+    DeviceProfileNav {
+        key: String,
+        intended: bool,
+    },
 }
 
 impl Resource {
@@ -97,6 +114,10 @@ impl Resource {
             | Resource::SettingsSync
             | Resource::Batch => "POST",
             Resource::Settings => "GET, PATCH",
+            Resource::Profiles | Resource::ProfileAssignments { .. } => "GET, POST",
+            Resource::ProfileItem { .. } => "GET, PATCH, DELETE",
+            Resource::ProfileAssignmentItem { .. } => "GET, DELETE",
+            Resource::DeviceProfileNav { .. } => "GET",
         }
     }
 
@@ -117,6 +138,10 @@ impl Resource {
             Resource::Settings => "~/singleton/navigation",
             Resource::SettingsSync => "~/singleton/navigation/action",
             Resource::Batch => "~/$batch",
+            Resource::Profiles | Resource::ProfileAssignments { .. } => "~/singleton/navigation",
+            Resource::ProfileItem { .. }
+            | Resource::ProfileAssignmentItem { .. }
+            | Resource::DeviceProfileNav { .. } => "~/singleton/navigation/key",
         }
     }
 }
@@ -246,6 +271,8 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
         uploads(nav.key.clone(), rest)
     } else if is(nav, DEVICES) {
         devices(nav.key.clone(), rest)
+    } else if is(nav, "windowsAutopilotDeploymentProfiles") && version == Version::Beta {
+        profiles(nav.key.clone(), rest)
     } else if is(nav, "windowsAutopilotSettings") && nav.key.is_none() && version == Version::Beta {
         match rest {
             [] => Ok(Resource::Settings),
@@ -298,14 +325,28 @@ fn device_action(seg: &Segment) -> Option<&'static str> {
     DEVICE_ACTIONS.iter().copied().find(|a| is_action(seg, a))
 }
 
+/// `deploymentProfile` (false) or `intendedDeploymentProfile` (true).
+fn profile_nav(seg: &Segment) -> Option<bool> {
+    if seg.key.is_some() {
+        None
+    } else if is(seg, "deploymentProfile") {
+        Some(false)
+    } else if is(seg, "intendedDeploymentProfile") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 fn devices(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
     let plain_key =
         |k: &Segment| k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.');
     match (key, rest) {
         (Some(key), []) => Ok(Resource::DeviceItem { key }),
-        (Some(key), [a]) => match device_action(a) {
-            Some(action) => Ok(Resource::DeviceAction { key, action }),
-            None => Err(GraphError::segment_not_found(&a.raw)),
+        (Some(key), [a]) => match (device_action(a), profile_nav(a)) {
+            (Some(action), _) => Ok(Resource::DeviceAction { key, action }),
+            (None, Some(intended)) => Ok(Resource::DeviceProfileNav { key, intended }),
+            _ => Err(GraphError::segment_not_found(&a.raw)),
         },
         (None, []) => Ok(Resource::Devices),
         (None, [c]) if is_count(c) => Ok(Resource::DevicesCount),
@@ -313,16 +354,48 @@ fn devices(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError
         (None, [k]) if plain_key(k) => Ok(Resource::DeviceItem {
             key: k.name.clone(),
         }),
-        (None, [k, a]) if plain_key(k) => match device_action(a) {
-            Some(action) => Ok(Resource::DeviceAction {
+        (None, [k, a]) if plain_key(k) => match (device_action(a), profile_nav(a)) {
+            (Some(action), _) => Ok(Resource::DeviceAction {
                 key: k.name.clone(),
                 action,
             }),
-            None => Err(GraphError::segment_not_found(&a.raw)),
+            (None, Some(intended)) => Ok(Resource::DeviceProfileNav {
+                key: k.name.clone(),
+                intended,
+            }),
+            _ => Err(GraphError::segment_not_found(&a.raw)),
         },
         (Some(_), [_, next, ..]) | (None, [_, _, next, ..]) | (None, [next, ..]) => {
             Err(GraphError::segment_not_found(&next.raw))
         }
+    }
+}
+
+fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
+    let (key, rest) = match (key, rest) {
+        (Some(key), rest) => (key, rest),
+        (None, []) => return Ok(Resource::Profiles),
+        (None, [k, rest @ ..]) if k.key.is_none() && !k.name.starts_with('$') => {
+            (k.name.clone(), rest)
+        }
+        (None, [other, ..]) => return Err(GraphError::segment_not_found(&other.raw)),
+    };
+    match rest {
+        [] => Ok(Resource::ProfileItem { key }),
+        [a] if is(a, "assignments") => match &a.key {
+            Some(assignment) => Ok(Resource::ProfileAssignmentItem {
+                key,
+                assignment: assignment.clone(),
+            }),
+            None => Ok(Resource::ProfileAssignments { key }),
+        },
+        [a, item] if is(a, "assignments") && a.key.is_none() && item.key.is_none() => {
+            Ok(Resource::ProfileAssignmentItem {
+                key,
+                assignment: item.name.clone(),
+            })
+        }
+        [other, ..] => Err(GraphError::segment_not_found(&other.raw)),
     }
 }
 

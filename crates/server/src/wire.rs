@@ -533,7 +533,7 @@ pub struct DeviceWireBeta<'a> {
     id: String,
     deployment_profile_assignment_status: &'static str,
     deployment_profile_assignment_detailed_status: &'static str,
-    deployment_profile_assigned_date_time: &'static str,
+    deployment_profile_assigned_date_time: String,
     group_tag: &'a str,
     purchase_order_identifier: &'a str,
     serial_number: &'a str,
@@ -559,13 +559,27 @@ pub struct DeviceWireBeta<'a> {
     userless_enrollment_status: &'static str,
 }
 
+impl DeviceWireBeta<'_> {
+    /// The device's standing with deployment profiles.
+    pub fn with_profile(
+        mut self,
+        status: &'static str,
+        assigned_at: Option<OffsetDateTime>,
+    ) -> Self {
+        self.deployment_profile_assignment_status = status;
+        self.deployment_profile_assigned_date_time =
+            assigned_at.map_or_else(|| NEVER.to_owned(), datetime);
+        self
+    }
+}
+
 impl<'a> From<&'a AutopilotDevice> for DeviceWireBeta<'a> {
     fn from(d: &'a AutopilotDevice) -> Self {
         DeviceWireBeta {
             id: d.id.hyphenated().to_string(),
             deployment_profile_assignment_status: "notAssigned",
             deployment_profile_assignment_detailed_status: "none",
-            deployment_profile_assigned_date_time: NEVER,
+            deployment_profile_assigned_date_time: NEVER.to_owned(),
             group_tag: &d.group_tag,
             purchase_order_identifier: &d.purchase_order_identifier,
             serial_number: &d.serial_number,

@@ -6,6 +6,7 @@
 mod listing;
 mod lower;
 mod sqlite;
+mod sqlite_profiles;
 mod sqlite_registry;
 mod time_codec;
 

@@ -584,6 +584,49 @@ impl Store for SqliteStore {
         crate::sqlite_registry::trigger_sync(self, tenant, now, interval, duration).await
     }
 
+    async fn list_profiles(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<autopilot_domain::DeploymentProfile>, StoreError> {
+        crate::sqlite_profiles::list_profiles(self, tenant).await
+    }
+
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        profile: &autopilot_domain::DeploymentProfile,
+    ) -> Result<(), StoreError> {
+        crate::sqlite_profiles::put_profile(self, tenant, profile).await
+    }
+
+    async fn delete_profile(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
+        crate::sqlite_profiles::delete_profile(self, tenant, id).await
+    }
+
+    async fn list_assignments(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Vec<autopilot_domain::ProfileAssignment>, StoreError> {
+        crate::sqlite_profiles::list_assignments(self, tenant).await
+    }
+
+    async fn add_assignment(
+        &self,
+        tenant: &TenantId,
+        assignment: &autopilot_domain::ProfileAssignment,
+    ) -> Result<bool, StoreError> {
+        crate::sqlite_profiles::add_assignment(self, tenant, assignment).await
+    }
+
+    async fn delete_assignment(
+        &self,
+        tenant: &TenantId,
+        profile_id: Uuid,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        crate::sqlite_profiles::delete_assignment(self, tenant, profile_id, id).await
+    }
+
     async fn update_device(
         &self,
         tenant: &TenantId,

@@ -12,6 +12,7 @@ mod errors;
 mod flows;
 mod odata;
 mod paging;
+mod profiles;
 mod registration;
 mod sdk;
 mod seed;
