@@ -251,6 +251,10 @@ macro_rules! device_select {
 }
 
 fn device_from_row(row: &SqliteRow) -> Result<AutopilotDevice, StoreError> {
+    debug_assert_eq!(
+        SELECT_DEVICE.matches(", ").count() + 1,
+        SELECT_DEVICE_COLUMNS
+    );
     let text = |i: usize| -> Result<String, StoreError> { row.try_get(i).map_err(backend) };
     let id = text(0)?;
     let state: i64 = row.try_get(17).map_err(backend)?;
@@ -349,6 +353,9 @@ const DEVICES: Table = Table {
     ],
 };
 
+/// How many columns [`SELECT_DEVICE`] names (the sort keys follow them).
+const SELECT_DEVICE_COLUMNS: usize = 24;
+
 const SELECT_DEVICE: &str = "SELECT a.id, a.hardware_key, a.import_id, a.serial_number, \
      a.manufacturer, a.model, a.sku_number, a.system_family, a.product_key, a.group_tag, \
      a.purchase_order_identifier, a.user_principal_name, a.addressable_user_name, \
@@ -369,7 +376,7 @@ pub(crate) async fn list_devices(
     crate::listing::page(
         &store.pool,
         SELECT_DEVICE,
-        23,
+        SELECT_DEVICE_COLUMNS,
         &DEVICES,
         &scope,
         &page,

@@ -634,6 +634,18 @@ pub async fn filters_orders_and_keyset_pages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(before.items.len(), 2, "never contacted is 0001-01-01");
+    // Text sort keys across pages (the cursor reads them after the device's own columns).
+    let mut request = q(None, Some("serialNumber desc"), 1);
+    let mut walked = Vec::new();
+    loop {
+        let page = store.list_devices(&t, request.clone()).await.unwrap();
+        walked.extend(page.items.iter().map(|d| d.serial_number.clone()));
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(walked, vec!["QD-3", "QD-1"]);
     store.create_upload(&t, Uuid::now_v7(), T0).await.unwrap();
     let uploads = store
         .list_uploads(
