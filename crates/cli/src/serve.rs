@@ -59,6 +59,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_PROFILE_ASSIGNMENT_DELAY", default_value = "60s", value_parser = autopilot_server::delay::parse_duration)]
     pub profile_assignment_delay: time::Duration,
 
+    /// Throttle with Intune's published limits (per tenant 200 writes and 2000 requests, per
+    /// application in a tenant 100 writes and 1000 requests, per 20 seconds); `off` disables.
+    #[arg(long, env = "AUTOPILOT_GRAPH_THROTTLE", default_value = "intune", value_parser = ["intune", "off"])]
+    pub throttle: String,
+
     /// Tenant of the ready-to-use token printed at start.
     #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
     pub dev_tenant: String,
@@ -173,7 +178,9 @@ async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
     let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);
     let wake = Wake::new();
+    let limits = (args.throttle == "intune").then_some(autopilot_server::throttle::Limits::INTUNE);
     let state = AppState {
+        throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
         store: store.clone(),
         clock: clock.clone(),
         key: key.clone(),
@@ -184,6 +191,7 @@ async fn run(args: ServeArgs) -> Result<()> {
             sync_interval: args.sync_interval,
             sync_duration: args.sync_duration,
             profile_assignment_delay: args.profile_assignment_delay,
+            throttle: limits,
             ..ServerConfig::default()
         },
         wake: wake.clone(),

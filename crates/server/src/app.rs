@@ -46,6 +46,8 @@ pub struct ServerConfig {
     /// How long after registration (or the assignment) a matching profile becomes
     /// `assignedInSync`.
     pub profile_assignment_delay: time::Duration,
+    /// Request limits; `None` turns throttling off.
+    pub throttle: Option<crate::throttle::Limits>,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             sync_interval: time::Duration::minutes(10),
             sync_duration: time::Duration::seconds(20),
             profile_assignment_delay: time::Duration::seconds(60),
+            throttle: Some(crate::throttle::Limits::INTUNE),
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Wakes the registration worker when records are imported.
     pub wake: Wake,
+    /// Request counters for throttling.
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 /// The whole HTTP application.
@@ -205,6 +210,20 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             method.as_str(),
             target.resource.template(),
             allowed,
+        ));
+    }
+    // Each request counts, batch sub-requests one by one (the batch itself does not).
+    if target.resource != Resource::Batch
+        && let Err(seconds) = state.throttle.check(
+            principal.tenant.as_str(),
+            &principal.app_id,
+            access == Access::Write,
+            state.clock.now(),
+        )
+    {
+        return Err(GraphError::too_many_requests(
+            "Please retry again later.",
+            seconds,
         ));
     }
     if !principal.allows(access) && target.resource != Resource::Batch {

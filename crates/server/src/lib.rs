@@ -16,6 +16,7 @@ pub mod lenient_json;
 pub mod profiles;
 pub mod query;
 pub mod route;
+pub mod throttle;
 pub mod wire;
 pub mod worker;
 

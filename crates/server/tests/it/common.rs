@@ -84,9 +84,11 @@ impl Reply {
 
 impl Server {
     /// A server whose registration service decides at once (processing delay 0).
+    /// Throttling is off here (tests poll hard); `tests/it/throttle.rs` turns it on.
     pub async fn start() -> Self {
         Self::with_config(ServerConfig {
             processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            throttle: None,
             ..ServerConfig::default()
         })
         .await
@@ -101,8 +103,18 @@ impl Server {
         let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         let config = ServerConfig {
             processing_delay: delay.parse().unwrap(),
+            throttle: None,
             ..ServerConfig::default()
         };
+        (
+            Self::build(config, Some(clock.clone()), "sqlite::memory:").await,
+            clock,
+        )
+    }
+
+    /// A server on a manual clock with the given configuration.
+    pub async fn with_config_and_clock(config: ServerConfig) -> (Self, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
         (
             Self::build(config, Some(clock.clone()), "sqlite::memory:").await,
             clock,
@@ -113,6 +125,7 @@ impl Server {
     pub async fn on_file(url: &str) -> Self {
         let config = ServerConfig {
             processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            throttle: None,
             ..ServerConfig::default()
         };
         Self::build(config, None, url).await
@@ -130,6 +143,7 @@ impl Server {
             store: store.clone(),
             clock: clock.clone(),
             key: key.clone(),
+            throttle: Arc::new(autopilot_server::throttle::Throttle::new(config.throttle)),
             config,
             wake: wake.clone(),
         };

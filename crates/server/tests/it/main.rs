@@ -18,4 +18,5 @@ mod sdk;
 mod seed;
 mod settings;
 mod tenants;
+mod throttle;
 mod uploads;
