@@ -27,23 +27,31 @@ impl fmt::Display for TenantId {
 pub enum Permission {
     ServiceConfigRead,
     ServiceConfigReadWrite,
+    ConfigurationRead,
+    ConfigurationReadWrite,
 }
 
 impl Permission {
+    pub const ALL: [Permission; 4] = [
+        Permission::ServiceConfigRead,
+        Permission::ServiceConfigReadWrite,
+        Permission::ConfigurationRead,
+        Permission::ConfigurationReadWrite,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Permission::ServiceConfigRead => "DeviceManagementServiceConfig.Read.All",
             Permission::ServiceConfigReadWrite => "DeviceManagementServiceConfig.ReadWrite.All",
+            Permission::ConfigurationRead => "DeviceManagementConfiguration.Read.All",
+            Permission::ConfigurationReadWrite => "DeviceManagementConfiguration.ReadWrite.All",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Permission::ServiceConfigRead,
-            Permission::ServiceConfigReadWrite,
-        ]
-        .into_iter()
-        .find(|p| p.name().eq_ignore_ascii_case(name))
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -82,11 +90,16 @@ pub struct Principal {
 impl Principal {
     /// Whether any delegated scope or application role grants `access`.
     pub fn allows(&self, access: Access) -> bool {
+        self.has_any(access.granted_by())
+    }
+
+    /// Whether any delegated scope or application role is one of `permissions`.
+    pub fn has_any(&self, permissions: &[Permission]) -> bool {
         self.scopes
             .iter()
             .chain(&self.roles)
             .filter_map(|name| Permission::from_name(name))
-            .any(|p| access.granted_by().contains(&p))
+            .any(|p| permissions.contains(&p))
     }
 }
 

@@ -226,8 +226,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             seconds,
         ));
     }
-    if !principal.allows(access) && target.resource != Resource::Batch {
-        let names: Vec<&str> = access.granted_by().iter().map(|p| p.name()).collect();
+    let needed = crate::permissions::required(&target.resource, &method);
+    if !needed.is_empty() && !principal.has_any(needed) {
+        let names: Vec<&str> = needed.iter().map(|p| p.name()).collect();
         return Err(GraphError::forbidden(&names));
     }
     let authorization = req.headers().get(header::AUTHORIZATION).cloned();

@@ -190,6 +190,10 @@ pub enum AuthError {
 /// Checks an `Authorization` header value and returns the caller.
 pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal, AuthError> {
     let header = header.map(str::trim).unwrap_or_default();
+    // Real access tokens are a few kilobytes; anything far larger is refused unread.
+    if header.len() > 16 * 1024 {
+        return Err(AuthError::Invalid("the token is too large.".into()));
+    }
     let token = match header.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
         _ if header.is_empty() || header.eq_ignore_ascii_case("bearer") => {
@@ -206,7 +210,8 @@ pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal,
     }
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&GRAPH_AUDIENCES);
-    validation.set_required_spec_claims(&["exp", "aud"]);
+    validation.set_required_spec_claims(&["exp", "aud", "nbf", "iss"]);
+    validation.validate_nbf = true;
     validation.leeway = 60;
     let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
@@ -225,6 +230,18 @@ pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal,
     let claims = data.claims;
     if claims.tid.trim().is_empty() {
         return Err(AuthError::Invalid("the token has no tenant (tid).".into()));
+    }
+    // The issuer must be the tenant's own, in either of Entra ID's forms.
+    let tid = claims.tid.trim();
+    let issuers = [
+        format!("https://sts.windows.net/{tid}/"),
+        format!("https://login.microsoftonline.com/{tid}/v2.0"),
+    ];
+    if !issuers
+        .iter()
+        .any(|i| i.eq_ignore_ascii_case(claims.iss.trim()))
+    {
+        return Err(AuthError::Invalid("invalid issuer.".into()));
     }
     Ok(Principal {
         tenant: TenantId::new(&claims.tid),

@@ -13,6 +13,7 @@ pub mod delay;
 pub mod error;
 pub mod ids;
 pub mod lenient_json;
+pub mod permissions;
 pub mod profiles;
 pub mod query;
 pub mod route;

@@ -6,6 +6,7 @@
 mod common;
 
 mod actions;
+mod auth;
 mod batch;
 mod clients;
 mod errors;
