@@ -13,6 +13,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::auth::{SigningKey, authenticate};
@@ -134,17 +135,41 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         .unwrap_or_else(|| RequestIds::for_request(&req));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let response = match handle(&state, req).await {
+    // The caller's tenant and application join the span once authenticated.
+    let span = tracing::info_span!(
+        "request",
+        tenant = tracing::field::Empty,
+        app = tracing::field::Empty
+    );
+    let response = match handle(&state, req).instrument(span.clone()).await {
         Ok(response) => response,
         Err(error) => error.into_response_for(&ids),
     };
-    tracing::info!(
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        request_id = %ids.request_id,
-        "request"
-    );
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status,
+            request_id = %ids.request_id,
+            "request"
+        );
+        // The audit trail: every write, who made it (the span's tenant and app), what it
+        // addressed (the path holds the ids), and how it ended. Never a body, so never a hash,
+        // product key or token.
+        if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
+            tracing::info!(
+                target: "audit",
+                method = %method,
+                path = %path,
+                status,
+                outcome = if status < 400 { "succeeded" } else { "failed" },
+                request_id = %ids.request_id,
+                client_request_id = %ids.client_request_id,
+                "write"
+            );
+        }
+    });
     response
 }
 
@@ -197,6 +222,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             .and_then(|v| v.to_str().ok()),
     )
     .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
+    let span = tracing::Span::current();
+    span.record("tenant", principal.tenant.as_str());
+    span.record("app", principal.app_id.as_str());
     let target = routed?;
     let method = req.method().clone();
     let access = match (&target.resource, &method) {

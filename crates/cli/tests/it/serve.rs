@@ -181,6 +181,24 @@ async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
     let log = stop(running);
     assert!(log.contains("autopilot-graph listening"), "{log}");
     assert!(log.contains("shutting down"), "{log}");
+    // The audit trail names the write, its caller and its outcome.
+    let tid = autopilot_server::auth::tenant_guid("default").to_string();
+    let audit: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("audit") && l.contains("write"))
+        .collect();
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.contains(&tid) && l.contains("method=POST") && l.contains("succeeded")),
+        "{audit:?}"
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|l| l.contains("status=403") && l.contains("failed")),
+        "{audit:?}"
+    );
     for secret in [
         hash.as_str(),
         &hash[..40],
