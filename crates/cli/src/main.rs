@@ -31,6 +31,9 @@ enum Command {
     /// Print the group id that stands for a group tag's devices in deployment profile
     /// assignments.
     GroupId(serve::GroupIdArgs),
+    /// Applications for the client-credentials token endpoint.
+    #[command(subcommand)]
+    App(serve::AppCommand),
     /// Inspect, validate and generate Autopilot hardware hashes, offline.
     #[command(subcommand)]
     Hash(hash::HashCommand),
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Token(args) => serve::token(args),
         Command::GroupId(args) => serve::group_id(args),
+        Command::App(command) => serve::app(command),
         Command::Hash(command) => hash::run(command),
     };
     match result {

@@ -281,3 +281,84 @@ pub fn group_id(args: GroupIdArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `autopilot-graph app ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum AppCommand {
+    /// Register an application for the client-credentials token endpoint; prints its client id
+    /// and secret (shown once; only a salted hash is stored).
+    Add(AppAddArgs),
+}
+
+/// Options of `app add`.
+#[derive(Debug, Args)]
+pub struct AppAddArgs {
+    /// Tenant name or GUID the application belongs to.
+    #[arg(long)]
+    pub tenant: String,
+
+    /// A name for the application.
+    #[arg(long)]
+    pub name: String,
+
+    /// Application permission it holds (repeat for several). Default:
+    /// DeviceManagementServiceConfig.ReadWrite.All.
+    #[arg(long = "role", value_name = "PERMISSION")]
+    pub roles: Vec<String>,
+
+    #[command(flatten)]
+    pub data: DataDirArg,
+
+    /// Database URL (default: the SQLite file in the data directory).
+    #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// `autopilot-graph app add`.
+pub fn app(command: AppCommand) -> Result<ExitCode> {
+    let AppCommand::Add(args) = command;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let dir = &args.data.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        let url = args
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", dir.join("autopilot-graph.db").display()));
+        let store = autopilot_store::open(&url)
+            .await
+            .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
+        let roles = if args.roles.is_empty() {
+            vec!["DeviceManagementServiceConfig.ReadWrite.All".to_owned()]
+        } else {
+            args.roles.clone()
+        };
+        let (application, secret) = autopilot_server::token_endpoint::new_application(
+            &args.name,
+            roles,
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot make a secret: {e}"))?;
+        let tid = auth::tenant_guid(&args.tenant);
+        store
+            .add_application(
+                &autopilot_domain::TenantId::new(&tid.to_string()),
+                &application,
+            )
+            .await
+            .context("cannot register the application")?;
+        println!("client_id     {}", application.client_id);
+        println!("client_secret {secret}");
+        println!("tenant        {tid}");
+        println!(
+            "token URL     /{}/oauth2/v2.0/token (scope https://graph.microsoft.com/.default)",
+            args.tenant
+        );
+        crate::output::error_line("The secret is shown this once; only a salted hash is kept.");
+        Ok(ExitCode::SUCCESS)
+    })
+}

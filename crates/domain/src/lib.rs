@@ -14,9 +14,9 @@ pub mod sync;
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{
-    AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState, ImportState,
-    ImportStatus, ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice, ProfileAssignment, Upload,
-    UploadStatus, UserlessEnrollmentStatus,
+    Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState,
+    ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice,
+    ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
     Cursor, ImportBatch, Page, PageRequest, ProcessReport, SortValue, Store, StoreError,

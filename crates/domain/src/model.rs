@@ -338,3 +338,26 @@ pub struct ProfileAssignment {
     pub group_id: Option<String>,
     pub created_at: OffsetDateTime,
 }
+
+/// An application registered for the client-credentials token endpoint.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Application {
+    pub client_id: Uuid,
+    pub name: String,
+    /// SHA-256 of `secret_salt` followed by the secret.
+    pub secret_salt: Vec<u8>,
+    pub secret_hash: Vec<u8>,
+    /// Application permissions granted (`roles` in its tokens).
+    pub roles: Vec<String>,
+    pub created_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::TenantId;
 use crate::model::{
-    AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
+    Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
     NewImportedDevice, ProfileAssignment, Upload,
 };
 
@@ -236,6 +236,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deregisters a device and frees its hardware for a later import; false when there was
     /// none.
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Registers an application for the token endpoint.
+    async fn add_application(&self, tenant: &TenantId, app: &Application)
+    -> Result<(), StoreError>;
+
+    /// A registered application.
+    async fn get_application(
+        &self,
+        tenant: &TenantId,
+        client_id: Uuid,
+    ) -> Result<Option<Application>, StoreError>;
 
     /// All deployment profiles of a tenant, oldest first.
     async fn list_profiles(&self, tenant: &TenantId) -> Result<Vec<DeploymentProfile>, StoreError>;

@@ -207,6 +207,27 @@ fn origin(headers: &HeaderMap, scheme: &str) -> String {
 }
 
 async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> {
+    // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
+    if let Some(tenant) = crate::token_endpoint::tenant_of(req.uri().path()) {
+        if req.method() != Method::POST {
+            return Err(GraphError::method_not_allowed(
+                req.method().as_str(),
+                "/{tenant}/oauth2/v2.0/token",
+                "POST",
+            ));
+        }
+        let tenant = tenant.to_owned();
+        let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
+            .await
+            .map_err(|_| {
+                GraphError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    "The token request is too large.",
+                )
+            })?;
+        return Ok(crate::token_endpoint::issue(state, &tenant, &body).await);
+    }
     // An unknown version is the gateway's 404 before anything else; other routing errors
     // come after authentication, as Graph's do.
     let routed = route::route(req.uri().path());

@@ -18,6 +18,7 @@ pub mod profiles;
 pub mod query;
 pub mod route;
 pub mod throttle;
+pub mod token_endpoint;
 pub mod wire;
 pub mod worker;
 

@@ -584,6 +584,22 @@ impl Store for SqliteStore {
         crate::sqlite_registry::trigger_sync(self, tenant, now, interval, duration).await
     }
 
+    async fn add_application(
+        &self,
+        tenant: &TenantId,
+        app: &autopilot_domain::Application,
+    ) -> Result<(), StoreError> {
+        crate::sqlite_profiles::add_application(self, tenant, app).await
+    }
+
+    async fn get_application(
+        &self,
+        tenant: &TenantId,
+        client_id: Uuid,
+    ) -> Result<Option<autopilot_domain::Application>, StoreError> {
+        crate::sqlite_profiles::get_application(self, tenant, client_id).await
+    }
+
     async fn list_profiles(
         &self,
         tenant: &TenantId,

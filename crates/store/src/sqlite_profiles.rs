@@ -1,6 +1,6 @@
 //! Deployment profiles and their assignments on SQLite.
 
-use autopilot_domain::{DeploymentProfile, ProfileAssignment, StoreError, TenantId};
+use autopilot_domain::{Application, DeploymentProfile, ProfileAssignment, StoreError, TenantId};
 use uuid::Uuid;
 
 use crate::sqlite::{SqliteStore, backend, id_text, parse_id};
@@ -152,4 +152,57 @@ pub(crate) async fn delete_assignment(
     .map_err(backend)?;
     tx.commit().await.map_err(backend)?;
     Ok(done.rows_affected() > 0)
+}
+
+pub(crate) async fn add_application(
+    store: &SqliteStore,
+    tenant: &TenantId,
+    app: &Application,
+) -> Result<(), StoreError> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO applications (tenant, client_id, name, secret_salt, secret_hash, roles, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(tenant.as_str())
+    .bind(id_text(app.client_id))
+    .bind(&app.name)
+    .bind(&app.secret_salt)
+    .bind(&app.secret_hash)
+    .bind(app.roles.join(" "))
+    .bind(to_micros(app.created_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(())
+}
+
+/// name, salt, hash, roles, created.
+type ApplicationRow = (String, Vec<u8>, Vec<u8>, String, i64);
+
+pub(crate) async fn get_application(
+    store: &SqliteStore,
+    tenant: &TenantId,
+    client_id: Uuid,
+) -> Result<Option<Application>, StoreError> {
+    let row: Option<ApplicationRow> = sqlx::query_as(
+        "SELECT name, secret_salt, secret_hash, roles, created_at FROM applications \
+         WHERE tenant = ?1 AND client_id = ?2",
+    )
+    .bind(tenant.as_str())
+    .bind(id_text(client_id))
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(backend)?;
+    Ok(row.map(
+        |(name, secret_salt, secret_hash, roles, created)| Application {
+            client_id,
+            name,
+            secret_salt,
+            secret_hash,
+            roles: roles.split_whitespace().map(str::to_owned).collect(),
+            created_at: from_micros(created),
+        },
+    ))
 }

@@ -378,3 +378,80 @@ async fn a_killed_server_resumes_registration_after_restart() {
     );
     stop(again);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn app_add_then_client_credentials_against_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .args([
+            "app",
+            "add",
+            "--tenant",
+            "contoso",
+            "--name",
+            "runbook",
+            "--role",
+            "DeviceManagementServiceConfig.Read.All",
+        ])
+        .env("AUTOPILOT_GRAPH_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let (client_id, secret) = (field("client_id"), field("client_secret"));
+    let running = start(&data, &[]);
+    let client = reqwest::Client::new();
+    let reply = client
+        .post(format!("{}/contoso/oauth2/v2.0/token", running.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&client_id={client_id}&client_secret={secret}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let body: serde_json::Value = reply.json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    let url = format!(
+        "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        running.base
+    );
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Its role reads; it does not write.
+    let reply = client
+        .post(&url)
+        .bearer_auth(token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 403);
+    let log = stop(running);
+    assert!(
+        !log.contains(&secret) && !log.contains(token),
+        "no secret or token in the log"
+    );
+}

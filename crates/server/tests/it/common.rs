@@ -167,6 +167,11 @@ impl Server {
         }
     }
 
+    /// The store behind the server (to register applications, say).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// Moves the manual clock and lets the worker see it.
     pub fn advance(&self, by: time::Duration) {
         self.manual.as_ref().expect("a manual clock").advance(by);

@@ -20,4 +20,5 @@ mod seed;
 mod settings;
 mod tenants;
 mod throttle;
+mod token_endpoint;
 mod uploads;
