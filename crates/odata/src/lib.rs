@@ -39,6 +39,9 @@ pub struct Query {
     pub search: Option<String>,
 }
 
+/// The longest value a query option may have.
+pub const MAX_OPTION_LEN: usize = 8192;
+
 /// The OData system query options by name (without `$`).
 const OPTIONS: [&str; 10] = [
     "filter",
@@ -117,6 +120,14 @@ impl Query {
                     format!("Invalid value '{value}' for ${option} query option found. {what}"),
                 )
             };
+            if value.len() > MAX_OPTION_LEN {
+                return Err(QueryError::new(
+                    ErrorKind::InvalidOption,
+                    format!(
+                        "The ${option} query option is longer than {MAX_OPTION_LEN} characters."
+                    ),
+                ));
+            }
             match option {
                 "filter" => q.filter = Some(parse_filter(&value)?),
                 "orderby" => q.orderby = parse_orderby(&value)?,

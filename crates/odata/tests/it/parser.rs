@@ -327,4 +327,9 @@ fn query_strings_as_clients_send_them() {
         assert!(Query::parse(Some(bad)).is_err(), "{bad}");
     }
     assert_eq!(Query::parse(None).unwrap(), Query::default());
+    let long = format!("$filter=serialNumber eq '{}'", "x".repeat(MAX_OPTION_LEN));
+    assert_eq!(
+        Query::parse(Some(&long)).unwrap_err().kind,
+        ErrorKind::InvalidOption
+    );
 }
