@@ -91,7 +91,7 @@ measure() {
 
 echo "== autopilot-graph (SQLite file, WAL)" >&2
 base=$(start "$work/serve.out" "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --log warn \
-  --processing-delay "${PROCESSING_DELAY:-1h}")
+  --processing-delay "${PROCESSING_DELAY:-1h}" --throttle off)
 TOKEN=$(sed -n 3p "$work/serve.out")
 export TOKEN
 imports="$base/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"

@@ -28,7 +28,7 @@ tid=$("$bin" token --tenant bench --data-dir "$work/data" 2>&1 >/dev/null | grep
 echo "== filling $devices devices" >&2
 target/release/examples/fill "sqlite://$work/data/autopilot-graph.db" "$tid" "$devices" >&2
 
-"$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --processing-delay 1h --dev-tenant bench \
+"$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --processing-delay 1h --throttle off --dev-tenant bench \
   --log warn > "$work/serve.out" 2>"$work/serve.err" &
 echo "$!" > "$work/serve.pid"
 for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done

@@ -27,7 +27,7 @@ trap cleanup EXIT
 "$bin" hash generate --manufacturer Contoso --model "Laptop 7" --serial REG-{n} \
   --count "$devices" --seed 11 --format json > "$work/devices.json"
 
-"$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --processing-delay 0s --log warn \
+"$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --processing-delay 0s --throttle off --log warn \
   > "$work/serve.out" 2>"$work/serve.err" &
 echo "$!" > "$work/serve.pid"
 for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done

@@ -47,11 +47,7 @@ const IMPORTED: Table = Table {
     columns: &[
         Column::new("id", "d.id", Kind::Text),
         Column::new("groupTag", "d.group_tag", Kind::Text),
-        Column::indexed(
-            "serialNumber",
-            "d.serial_number",
-            ("imported_devices_serials", "serial_number"),
-        ),
+        Column::new("serialNumber", "d.serial_number", Kind::Text),
         Column::new("productKey", "d.product_key", Kind::Text),
         Column::new("importId", "d.import_id", Kind::Text),
         Column::new("assignedUserPrincipalName", "d.assigned_user", Kind::Text),
