@@ -64,6 +64,33 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_THROTTLE", default_value = "intune", value_parser = ["intune", "off"])]
     pub throttle: String,
 
+    /// How bearer tokens are checked: `dev` (HS256 with the data directory's key, as `token`
+    /// signs them) or `jwks` (RS256/ES256 tokens of a real identity provider, against
+    /// `--jwks-file`).
+    #[arg(long, env = "AUTOPILOT_GRAPH_AUTH", default_value = "dev", value_parser = ["dev", "jwks"])]
+    pub auth: String,
+
+    /// The JSON Web Key Set for `--auth jwks`.
+    #[arg(long, env = "AUTOPILOT_GRAPH_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// Accepted issuer for `--auth jwks`, with `{tid}` for the token's tenant (repeat for
+    /// several). Default: Entra ID's two forms.
+    #[arg(
+        long = "issuer",
+        env = "AUTOPILOT_GRAPH_ISSUERS",
+        value_delimiter = ','
+    )]
+    pub issuers: Vec<String>,
+
+    /// Accepted audience for `--auth jwks` (repeat for several). Default: Microsoft Graph's.
+    #[arg(
+        long = "audience",
+        env = "AUTOPILOT_GRAPH_AUDIENCES",
+        value_delimiter = ','
+    )]
+    pub audiences: Vec<String>,
+
     /// Tenant of the ready-to-use token printed at start.
     #[arg(long, env = "AUTOPILOT_GRAPH_DEV_TENANT", default_value = "default")]
     pub dev_tenant: String,
@@ -179,8 +206,21 @@ async fn run(args: ServeArgs) -> Result<()> {
     let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);
     let wake = Wake::new();
     let limits = (args.throttle == "intune").then_some(autopilot_server::throttle::Limits::INTUNE);
+    let jwks = match (args.auth.as_str(), &args.jwks_file) {
+        ("jwks", Some(path)) => Some(Arc::new(
+            autopilot_server::jwks::JwksVerifier::from_file(
+                path,
+                args.issuers.clone(),
+                args.audiences.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?,
+        )),
+        ("jwks", None) => anyhow::bail!("--auth jwks needs --jwks-file"),
+        _ => None,
+    };
     let state = AppState {
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
+        jwks,
         store: store.clone(),
         clock: clock.clone(),
         key: key.clone(),

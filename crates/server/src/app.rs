@@ -84,6 +84,8 @@ pub struct AppState {
     pub wake: Wake,
     /// Request counters for throttling.
     pub throttle: Arc<crate::throttle::Throttle>,
+    /// `jwks` authentication; `None`: development tokens signed with `key`.
+    pub jwks: Option<Arc<crate::jwks::JwksVerifier>>,
 }
 
 /// The whole HTTP application.
@@ -236,12 +238,14 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     {
         return Err(e.clone());
     }
-    let principal = authenticate(
-        &state.key,
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    )
+    let authorization_text = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let principal = match &state.jwks {
+        Some(verifier) => verifier.authenticate(authorization_text),
+        None => authenticate(&state.key, authorization_text),
+    }
     .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
     let span = tracing::Span::current();
     span.record("tenant", principal.tenant.as_str());

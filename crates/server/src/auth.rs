@@ -119,6 +119,9 @@ pub struct Claims {
     pub tid: String,
     #[serde(default)]
     pub appid: String,
+    /// v2 tokens name the application in `azp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scp: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -169,6 +172,7 @@ pub fn mint(
         nbf: iat,
         exp: iat + request.lifetime.whole_seconds(),
         appid: request.app_id.clone(),
+        azp: None,
         scp: (request.roles.is_empty()).then(|| request.scopes.join(" ")),
         roles: request.roles.clone(),
         upn: None,
@@ -187,8 +191,8 @@ pub enum AuthError {
     Invalid(String),
 }
 
-/// Checks an `Authorization` header value and returns the caller.
-pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal, AuthError> {
+/// The token of an `Authorization: Bearer ...` header.
+pub fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
     let header = header.map(str::trim).unwrap_or_default();
     // Real access tokens are a few kilobytes; anything far larger is refused unread.
     if header.len() > 16 * 1024 {
@@ -208,44 +212,45 @@ pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal,
     if token.is_empty() {
         return Err(AuthError::Missing);
     }
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_audience(&GRAPH_AUDIENCES);
-    validation.set_required_spec_claims(&["exp", "aud", "nbf", "iss"]);
-    validation.validate_nbf = true;
-    validation.leeway = 60;
-    let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation).map_err(|e| {
-        use jsonwebtoken::errors::ErrorKind as K;
-        AuthError::Invalid(
-            match e.kind() {
-                K::ExpiredSignature => "the token has expired.",
-                K::ImmatureSignature => "the token is not valid yet.",
-                K::InvalidAudience => "invalid audience (expected Microsoft Graph).",
-                K::InvalidSignature => "invalid signature.",
-                K::InvalidAlgorithm => "invalid algorithm.",
-                _ => "the token is not well formed.",
-            }
-            .to_owned(),
-        )
-    })?;
-    let claims = data.claims;
-    if claims.tid.trim().is_empty() {
+    Ok(token)
+}
+
+/// A client-facing reason for a failed signature or claims check.
+pub fn describe(e: &jsonwebtoken::errors::Error) -> AuthError {
+    use jsonwebtoken::errors::ErrorKind as K;
+    AuthError::Invalid(
+        match e.kind() {
+            K::ExpiredSignature => "the token has expired.",
+            K::ImmatureSignature => "the token is not valid yet.",
+            K::InvalidAudience => "invalid audience (expected Microsoft Graph).",
+            K::InvalidSignature => "invalid signature.",
+            K::InvalidAlgorithm => "invalid algorithm.",
+            _ => "the token is not well formed.",
+        }
+        .to_owned(),
+    )
+}
+
+/// The caller of checked claims: `tid` required, and the issuer one of `issuers` (templates
+/// with `{tid}`).
+pub fn principal(claims: Claims, issuers: &[String]) -> Result<Principal, AuthError> {
+    let tid = claims.tid.trim();
+    if tid.is_empty() {
         return Err(AuthError::Invalid("the token has no tenant (tid).".into()));
     }
-    // The issuer must be the tenant's own, in either of Entra ID's forms.
-    let tid = claims.tid.trim();
-    let issuers = [
-        format!("https://sts.windows.net/{tid}/"),
-        format!("https://login.microsoftonline.com/{tid}/v2.0"),
-    ];
-    if !issuers
-        .iter()
-        .any(|i| i.eq_ignore_ascii_case(claims.iss.trim()))
-    {
+    if !issuers.iter().any(|t| {
+        t.replace("{tid}", tid)
+            .eq_ignore_ascii_case(claims.iss.trim())
+    }) {
         return Err(AuthError::Invalid("invalid issuer.".into()));
     }
     Ok(Principal {
-        tenant: TenantId::new(&claims.tid),
-        app_id: claims.appid,
+        tenant: TenantId::new(tid),
+        app_id: if claims.appid.is_empty() {
+            claims.azp.clone().unwrap_or_default()
+        } else {
+            claims.appid.clone()
+        },
         scopes: claims
             .scp
             .unwrap_or_default()
@@ -254,6 +259,24 @@ pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal,
             .collect(),
         roles: claims.roles,
     })
+}
+
+/// Checks an `Authorization` header value against the development key and returns the caller.
+pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal, AuthError> {
+    let token = bearer(header)?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&GRAPH_AUDIENCES);
+    validation.set_required_spec_claims(&["exp", "aud", "nbf", "iss"]);
+    validation.validate_nbf = true;
+    validation.leeway = 60;
+    let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
+        .map_err(|e| describe(&e))?
+        .claims;
+    let issuers: Vec<String> = crate::jwks::DEFAULT_ISSUERS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    principal(claims, &issuers)
 }
 
 #[cfg(test)]

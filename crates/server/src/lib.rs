@@ -12,6 +12,7 @@ pub mod batch;
 pub mod delay;
 pub mod error;
 pub mod ids;
+pub mod jwks;
 pub mod lenient_json;
 pub mod permissions;
 pub mod profiles;

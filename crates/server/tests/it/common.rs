@@ -131,7 +131,26 @@ impl Server {
         Self::build(config, None, url).await
     }
 
+    /// A server checking tokens against a JWKS (`--auth jwks`).
+    pub async fn with_jwks(verifier: autopilot_server::jwks::JwksVerifier) -> Self {
+        let config = ServerConfig {
+            processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            throttle: None,
+            ..ServerConfig::default()
+        };
+        Self::build_with(config, None, "sqlite::memory:", Some(Arc::new(verifier))).await
+    }
+
     async fn build(config: ServerConfig, manual: Option<Arc<ManualClock>>, url: &str) -> Self {
+        Self::build_with(config, manual, url, None).await
+    }
+
+    async fn build_with(
+        config: ServerConfig,
+        manual: Option<Arc<ManualClock>>,
+        url: &str,
+        jwks: Option<Arc<autopilot_server::jwks::JwksVerifier>>,
+    ) -> Self {
         let store = autopilot_store::open(url).await.unwrap();
         let key = SigningKey::from_secret(b"a test secret that is long enough!!");
         let clock: Arc<dyn Clock> = match &manual {
@@ -144,6 +163,7 @@ impl Server {
             clock: clock.clone(),
             key: key.clone(),
             throttle: Arc::new(autopilot_server::throttle::Throttle::new(config.throttle)),
+            jwks,
             config,
             wake: wake.clone(),
         };
