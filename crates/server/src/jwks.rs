@@ -83,11 +83,11 @@ impl JwksVerifier {
         }
         .ok_or_else(|| invalid("the token's signing key (kid) is not known."))?;
         // The algorithm must be the key's: no HS256 with a public key, no `none`.
-        let allowed = match (&jwk.algorithm, head.alg) {
-            (AlgorithmParameters::RSA(_), Algorithm::RS256) => true,
-            (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (&jwk.algorithm, head.alg),
+            (AlgorithmParameters::RSA(_), Algorithm::RS256)
+                | (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256)
+        );
         if !allowed {
             return Err(invalid("invalid algorithm."));
         }
