@@ -321,7 +321,6 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     &entity::IMPORTED_DEVICE,
                     &imported_set(&ctx, &upload_ref(upload)),
                     &ImportedWire::from(&device),
-                    &[],
                 )),
                 None => Err(GraphError::not_found(
                     "importedWindowsAutopilotDeviceIdentity",
@@ -450,16 +449,13 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             match store(state.store.get_device(&ctx.principal.tenant, id).await)? {
                 Some(device) => {
                     let set = "deviceManagement/windowsAutopilotDeviceIdentities";
-                    let extra = device_expansions(&ctx);
                     let e = &entity::AUTOPILOT_DEVICE;
                     Ok(match ctx.target.version {
-                        Version::V1 => {
-                            entity_response(&ctx, e, set, &DeviceWireV1::from(&device), &extra)
-                        }
+                        Version::V1 => entity_response(&ctx, e, set, &DeviceWireV1::from(&device)),
                         Version::Beta => {
                             let (profiles, assignments) = profile_context(state, &ctx).await?;
                             let value = beta_device(state, &ctx, &device, &profiles, &assignments);
-                            entity_response(&ctx, e, set, &value, &[])
+                            entity_response(&ctx, e, set, &value)
                         }
                     })
                 }
@@ -1043,7 +1039,6 @@ fn list_response<T: Serialize>(
     scope: &str,
     page: autopilot_domain::Page<T>,
     count: Option<u64>,
-    extra: &[(&str, Value)],
 ) -> Response {
     let context = format!(
         "{}{set}{}",
@@ -1060,7 +1055,7 @@ fn list_response<T: Serialize>(
         )
     });
     let selected = query::selected(&ctx.options, entity);
-    if selected.is_none() && extra.is_empty() {
+    if selected.is_none() {
         return json(
             StatusCode::OK,
             &Collection {
@@ -1074,7 +1069,7 @@ fn list_response<T: Serialize>(
     let value: Vec<Value> = page
         .items
         .iter()
-        .map(|item| shape(item, selected.as_deref(), extra))
+        .map(|item| shape(item, selected.as_deref()))
         .collect();
     json(
         StatusCode::OK,
@@ -1087,35 +1082,24 @@ fn list_response<T: Serialize>(
     )
 }
 
-/// One item as JSON, trimmed to `$select` and with expanded navigation properties added.
-fn shape<T: Serialize>(item: &T, selected: Option<&[&str]>, extra: &[(&str, Value)]) -> Value {
-    let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
-    if let Some(names) = selected {
-        value = query::trim(value, names);
+/// One item as JSON, trimmed to `$select`.
+fn shape<T: Serialize>(item: &T, selected: Option<&[&str]>) -> Value {
+    let value = serde_json::to_value(item).unwrap_or(Value::Null);
+    match selected {
+        Some(names) => query::trim(value, names),
+        None => value,
     }
-    if let Value::Object(map) = &mut value {
-        for (name, v) in extra {
-            map.insert((*name).to_owned(), v.clone());
-        }
-    }
-    value
 }
 
 /// Renders one entity with `$select` and expansions.
-fn entity_response<T: Serialize>(
-    ctx: &Ctx,
-    entity: &EntityType,
-    set: &str,
-    item: &T,
-    extra: &[(&str, Value)],
-) -> Response {
+fn entity_response<T: Serialize>(ctx: &Ctx, entity: &EntityType, set: &str, item: &T) -> Response {
     let context = format!(
         "{}{set}{}/$entity",
         ctx.metadata(),
         query::context_suffix(&ctx.options, entity)
     );
     let selected = query::selected(&ctx.options, entity);
-    if selected.is_none() && extra.is_empty() {
+    if selected.is_none() {
         return json(
             StatusCode::OK,
             &Entity {
@@ -1128,30 +1112,43 @@ fn entity_response<T: Serialize>(
         StatusCode::OK,
         &Entity {
             context: &context,
-            entity: shape(item, selected.as_deref(), extra),
+            entity: shape(item, selected.as_deref()),
         },
     )
 }
 
-/// `$expand` of the beta device's profile navigations: `null` until profiles exist.
-fn device_expansions(ctx: &Ctx) -> Vec<(&'static str, Value)> {
-    ctx.options
-        .expand
-        .iter()
-        .filter_map(|p| {
-            entity::AUTOPILOT_DEVICE
-                .expand
-                .iter()
-                .find(|e| e.eq_ignore_ascii_case(&p.name()))
-                .map(|e| (*e, Value::Null))
-        })
-        .collect()
+/// One page of a list (none when `$top=0`) and, with `$count=true`, the filtered count. The
+/// store calls are futures: each runs only if needed.
+async fn page_and_count<T>(
+    ctx: &Ctx,
+    limit: u32,
+    page: impl Future<Output = Result<autopilot_domain::Page<T>, StoreError>>,
+    count: impl Future<Output = Result<u64, StoreError>>,
+) -> Result<(autopilot_domain::Page<T>, Option<u64>), GraphError> {
+    let page = if limit == 0 {
+        autopilot_domain::Page {
+            items: Vec::new(),
+            next: None,
+        }
+    } else {
+        store(page.await)?
+    };
+    let count = if ctx.options.count {
+        Some(store(count.await)?)
+    } else {
+        None
+    };
+    Ok((page, count))
 }
 
-fn empty_page<T>() -> autopilot_domain::Page<T> {
+/// The same page with its items turned into their wire shape.
+fn map_page<'a, T, U>(
+    page: &'a autopilot_domain::Page<T>,
+    f: impl FnMut(&'a T) -> U,
+) -> autopilot_domain::Page<U> {
     autopilot_domain::Page {
-        items: Vec::new(),
-        next: None,
+        items: page.items.iter().map(f).collect(),
+        next: page.next.clone(),
     }
 }
 
@@ -1167,96 +1164,58 @@ async fn list_imported(
     );
     let request = query::page_request(&ctx.options, &scope)?;
     let tenant = &ctx.principal.tenant;
-    let page = if request.limit == 0 {
-        empty_page()
-    } else {
-        store(state.store.list_imported(tenant, upload_id, request).await)?
-    };
-    let count = if ctx.options.count {
-        Some(store(
-            state
-                .store
-                .count_imported(tenant, upload_id, ctx.options.filter.as_ref())
-                .await,
-        )?)
-    } else {
-        None
-    };
-    let page = autopilot_domain::Page {
-        items: page
-            .items
-            .iter()
-            .map(ImportedWire::from)
-            .collect::<Vec<_>>(),
-        next: page.next,
-    };
+    let (page, count) = page_and_count(
+        ctx,
+        request.limit,
+        state
+            .store
+            .list_imported(tenant, upload_id, request.clone()),
+        state
+            .store
+            .count_imported(tenant, upload_id, ctx.options.filter.as_ref()),
+    )
+    .await?;
     Ok(list_response(
         ctx,
         &entity::IMPORTED_DEVICE,
         &imported_set(ctx, upload),
         &scope,
-        page,
+        map_page(&page, ImportedWire::from),
         count,
-        &[],
     ))
 }
 
 async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
     let request = query::page_request(&ctx.options, "devices")?;
     let tenant = &ctx.principal.tenant;
-    let page = if request.limit == 0 {
-        empty_page()
-    } else {
-        store(state.store.list_devices(tenant, request).await)?
-    };
-    let count = if ctx.options.count {
-        Some(store(
-            state
-                .store
-                .count_devices(tenant, ctx.options.filter.as_ref())
-                .await,
-        )?)
-    } else {
-        None
-    };
-    let set = "deviceManagement/windowsAutopilotDeviceIdentities";
-    let extra = device_expansions(ctx);
+    let (page, count) = page_and_count(
+        ctx,
+        request.limit,
+        state.store.list_devices(tenant, request),
+        state
+            .store
+            .count_devices(tenant, ctx.options.filter.as_ref()),
+    )
+    .await?;
+    let (set, e) = (
+        "deviceManagement/windowsAutopilotDeviceIdentities",
+        &entity::AUTOPILOT_DEVICE,
+    );
     Ok(match ctx.target.version {
         Version::V1 => list_response(
             ctx,
-            &entity::AUTOPILOT_DEVICE,
+            e,
             set,
             "devices",
-            autopilot_domain::Page {
-                items: page
-                    .items
-                    .iter()
-                    .map(DeviceWireV1::from)
-                    .collect::<Vec<_>>(),
-                next: page.next,
-            },
+            map_page(&page, DeviceWireV1::from),
             count,
-            &extra,
         ),
         Version::Beta => {
             let (profiles, assignments) = profile_context(state, ctx).await?;
-            let items = page
-                .items
-                .iter()
-                .map(|d| beta_device(state, ctx, d, &profiles, &assignments))
-                .collect::<Vec<_>>();
-            list_response(
-                ctx,
-                &entity::AUTOPILOT_DEVICE,
-                set,
-                "devices",
-                autopilot_domain::Page {
-                    items,
-                    next: page.next,
-                },
-                count,
-                &[],
-            )
+            let shaped = map_page(&page, |d| {
+                beta_device(state, ctx, d, &profiles, &assignments)
+            });
+            list_response(ctx, e, set, "devices", shaped, count)
         }
     })
 }
@@ -1264,32 +1223,22 @@ async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphErro
 async fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
     let request = query::page_request(&ctx.options, "uploads")?;
     let tenant = &ctx.principal.tenant;
-    let page = if request.limit == 0 {
-        empty_page()
-    } else {
-        store(state.store.list_uploads(tenant, request).await)?
-    };
-    let count = if ctx.options.count {
-        Some(store(
-            state
-                .store
-                .count_uploads(tenant, ctx.options.filter.as_ref())
-                .await,
-        )?)
-    } else {
-        None
-    };
+    let (page, count) = page_and_count(
+        ctx,
+        request.limit,
+        state.store.list_uploads(tenant, request),
+        state
+            .store
+            .count_uploads(tenant, ctx.options.filter.as_ref()),
+    )
+    .await?;
     Ok(list_response(
         ctx,
         &entity::UPLOAD,
         "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads",
         "uploads",
-        autopilot_domain::Page {
-            items: page.items.iter().map(UploadWire::from).collect::<Vec<_>>(),
-            next: page.next,
-        },
+        map_page(&page, UploadWire::from),
         count,
-        &[],
     ))
 }
 

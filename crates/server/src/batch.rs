@@ -164,12 +164,11 @@ pub async fn run(
                 request_id: uuid::Uuid::new_v4().to_string(),
                 client_request_id: uuid::Uuid::new_v4().to_string(),
             };
-            let mut error = GraphError::new(
+            let error = GraphError::new(
                 StatusCode::FAILED_DEPENDENCY,
                 "FailedDependency",
                 format!("The request depends on '{dep}', which failed."),
             );
-            error.allow = None;
             render(error.into_response_for(&ids)).await
         } else {
             let url = if r.url.starts_with('/') {
