@@ -16,9 +16,48 @@ use clap::Args;
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on (port 0 picks a free one).
-    #[arg(long, env = "AUTOPILOT_GRAPH_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+    /// Address and port for plain http (port 0 picks a free one). Default 127.0.0.1:8080;
+    /// with TLS on, plain http is served only when this is given.
+    #[arg(long, env = "AUTOPILOT_GRAPH_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Address and port for https, when TLS is on (`--tls-cert`/`--tls-key` or `--tls
+    /// self-signed`). Default 127.0.0.1:8443.
+    #[arg(long, env = "AUTOPILOT_GRAPH_HTTPS_LISTEN")]
+    pub https_listen: Option<SocketAddr>,
+
+    /// The server's certificate chain (PEM) for https.
+    #[arg(long, env = "AUTOPILOT_GRAPH_TLS_CERT", requires = "tls_key", conflicts_with = "tls")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.
+    #[arg(long, env = "AUTOPILOT_GRAPH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// `self-signed`: https with a certificate for localhost, 127.0.0.1 and ::1, signed by a
+    /// local CA; both are made once and kept in DATA_DIR/tls, and the CA file to trust is
+    /// printed at start.
+    #[arg(long, env = "AUTOPILOT_GRAPH_TLS", value_parser = ["self-signed"])]
+    pub tls: Option<String>,
+
+    /// The most bytes of request line and headers; larger heads get 431.
+    #[arg(long, env = "AUTOPILOT_GRAPH_MAX_HEADER_BYTES", default_value_t = 32 * 1024,
+          value_parser = clap::value_parser!(u32).range(4096..=1_048_576))]
+    pub max_header_bytes: u32,
+
+    /// How long a client may take to send its request headers or finish a TLS handshake
+    /// (and how long an idle keep-alive connection stays open).
+    #[arg(long, env = "AUTOPILOT_GRAPH_CLIENT_TIMEOUT", default_value = "30s", value_parser = autopilot_server::delay::parse_duration)]
+    pub client_timeout: time::Duration,
+
+    /// How long a client may take to send a whole request body; slower bodies get 408.
+    #[arg(long, env = "AUTOPILOT_GRAPH_BODY_TIMEOUT", default_value = "120s", value_parser = autopilot_server::delay::parse_duration)]
+    pub body_timeout: time::Duration,
+
+    /// The most connections open at once; more wait to be accepted.
+    #[arg(long, env = "AUTOPILOT_GRAPH_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
 
     #[command(flatten)]
     pub data: DataDirArg,
@@ -66,13 +105,19 @@ pub struct ServeArgs {
 
     /// How bearer tokens are checked: `dev` (HS256 with the data directory's key, as `token`
     /// signs them) or `jwks` (RS256/ES256 tokens of a real identity provider, against
-    /// `--jwks-file`).
+    /// `--jwks-url` or `--jwks-file`).
     #[arg(long, env = "AUTOPILOT_GRAPH_AUTH", default_value = "dev", value_parser = ["dev", "jwks"])]
     pub auth: String,
 
-    /// The JSON Web Key Set for `--auth jwks`.
-    #[arg(long, env = "AUTOPILOT_GRAPH_JWKS_FILE")]
+    /// The JSON Web Key Set for `--auth jwks`, from a file.
+    #[arg(long, env = "AUTOPILOT_GRAPH_JWKS_FILE", conflicts_with = "jwks_url")]
     pub jwks_file: Option<PathBuf>,
+
+    /// The JSON Web Key Set for `--auth jwks`, from the identity provider (its `jwks_uri`,
+    /// e.g. `https://login.microsoftonline.com/common/discovery/v2.0/keys`). Kept for an hour,
+    /// fetched again at once when a token names an unknown key (at most every 10 seconds).
+    #[arg(long, env = "AUTOPILOT_GRAPH_JWKS_URL")]
+    pub jwks_url: Option<String>,
 
     /// Accepted issuer for `--auth jwks`, with `{tid}` for the token's tenant (repeat for
     /// several). Default: Entra ID's two forms.
@@ -206,17 +251,43 @@ async fn run(args: ServeArgs) -> Result<()> {
     let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);
     let wake = Wake::new();
     let limits = (args.throttle == "intune").then_some(autopilot_server::throttle::Limits::INTUNE);
-    let jwks = match (args.auth.as_str(), &args.jwks_file) {
-        ("jwks", Some(path)) => Some(Arc::new(
-            autopilot_server::jwks::JwksVerifier::from_file(
-                path,
+    use autopilot_server::jwks::{FetchPolicy, JwksVerifier};
+    let jwks = match (args.auth.as_str(), &args.jwks_file, &args.jwks_url) {
+        ("jwks", Some(path), _) => Some(Arc::new(
+            JwksVerifier::from_file(path, args.issuers.clone(), args.audiences.clone())
+                .map_err(|e| anyhow::anyhow!(e))?,
+        )),
+        ("jwks", None, Some(url)) => Some(Arc::new(
+            JwksVerifier::from_url(
+                url,
                 args.issuers.clone(),
                 args.audiences.clone(),
+                FetchPolicy::default(),
             )
+            .await
             .map_err(|e| anyhow::anyhow!(e))?,
         )),
-        ("jwks", None) => anyhow::bail!("--auth jwks needs --jwks-file"),
+        ("jwks", None, None) => anyhow::bail!("--auth jwks needs --jwks-url or --jwks-file"),
         _ => None,
+    };
+    let tls = match (&args.tls, &args.tls_cert, &args.tls_key) {
+        (Some(_), _, _) => {
+            let (config, files) = autopilot_server::tls::self_signed(dir)?;
+            Some((config, Some(files)))
+        }
+        (None, Some(cert), Some(key)) => {
+            Some((autopilot_server::tls::from_pem_files(cert, key)?, None))
+        }
+        _ => None,
+    };
+    let seconds = |d: time::Duration| {
+        std::time::Duration::try_from(d).unwrap_or(std::time::Duration::from_secs(30))
+    };
+    let conn_limits = autopilot_server::listen::ConnLimits {
+        max_header_bytes: usize::try_from(args.max_header_bytes).unwrap_or(usize::MAX),
+        client_timeout: seconds(args.client_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        ..Default::default()
     };
     let state = AppState {
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
@@ -232,16 +303,37 @@ async fn run(args: ServeArgs) -> Result<()> {
             sync_duration: args.sync_duration,
             profile_assignment_delay: args.profile_assignment_delay,
             throttle: limits,
+            max_header_bytes: conn_limits.max_header_bytes,
+            body_timeout: seconds(args.body_timeout),
             ..ServerConfig::default()
         },
         wake: wake.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let addr = listener.local_addr().context("no local address")?;
+    let mut endpoints = Vec::new();
+    let plain = match (&tls, args.listen) {
+        (None, listen) => Some(listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)))),
+        (Some(_), listen) => listen,
+    };
+    if let Some(addr) = plain {
+        endpoints.push(bind(addr, None).await?);
+    }
+    let mut ca_file = None;
+    if let Some((config, files)) = tls {
+        let addr = args
+            .https_listen
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8443)));
+        endpoints.push(bind(addr, Some(config)).await?);
+        ca_file = files.map(|f| f.ca_cert);
+    } else if args.https_listen.is_some() {
+        anyhow::bail!("--https-listen needs --tls-cert and --tls-key, or --tls self-signed");
+    }
+    let mut urls = Vec::new();
+    for endpoint in &endpoints {
+        let addr = endpoint.listener.local_addr().context("no local address")?;
+        urls.push(format!("{}://{addr}", endpoint.scheme()));
+    }
     tracing::info!(
-        %addr,
+        urls = %urls.join(" "),
         database = %autopilot_store::redact(&url),
         processing_delay = %args.processing_delay,
         "autopilot-graph listening"
@@ -262,24 +354,47 @@ async fn run(args: ServeArgs) -> Result<()> {
     )
     .context("cannot sign the start-up token")?;
     // Printed for the operator on standard output, never written to the log.
-    println!("autopilot-graph listening on http://{addr}");
+    for url in &urls {
+        println!("autopilot-graph listening on {url}");
+    }
+    if let Some(ca) = &ca_file {
+        println!("CA certificate to trust: {}", ca.display());
+    }
+    let base = urls.last().cloned().unwrap_or_default();
     println!(
         "Token for tenant '{}' (DeviceManagementServiceConfig.ReadWrite.All, 24 h):\n{token}",
         args.dev_tenant
     );
     println!(
-        "Try: curl -H \"Authorization: Bearer {token}\" http://{addr}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
+        "Try: curl{} -H \"Authorization: Bearer {token}\" {base}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+        ca_file
+            .as_ref()
+            .map(|ca| format!(" --cacert {}", ca.display()))
+            .unwrap_or_default()
     );
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
 
-    axum::serve(listener, autopilot_server::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    autopilot_server::listen::serve(
+        endpoints,
+        autopilot_server::router(state),
+        conn_limits,
+        shutdown_signal(),
+    )
+    .await;
     registration.stop().await;
     tracing::info!("autopilot-graph stopped");
     Ok(())
+}
+
+async fn bind(
+    addr: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Result<autopilot_server::listen::Endpoint> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    Ok(autopilot_server::listen::Endpoint { listener, tls })
 }
 
 async fn shutdown_signal() {

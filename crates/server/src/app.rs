@@ -10,7 +10,7 @@ use autopilot_domain::{
 };
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tracing::Instrument as _;
@@ -49,6 +49,10 @@ pub struct ServerConfig {
     pub profile_assignment_delay: time::Duration,
     /// Request limits; `None` turns throttling off.
     pub throttle: Option<crate::throttle::Limits>,
+    /// The most bytes of request line and headers (431 beyond).
+    pub max_header_bytes: usize,
+    /// How long a client may take to send a whole request body (408 beyond).
+    pub body_timeout: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +65,8 @@ impl Default for ServerConfig {
             sync_duration: time::Duration::seconds(20),
             profile_assignment_delay: time::Duration::seconds(60),
             throttle: Some(crate::throttle::Limits::INTUNE),
+            max_header_bytes: crate::listen::ConnLimits::default().max_header_bytes,
+            body_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -193,7 +199,21 @@ pub(crate) async fn dispatch_inner(state: &AppState, req: Request) -> Response {
     response
 }
 
-fn origin(headers: &HeaderMap, scheme: &str) -> String {
+/// The origin a `$batch` sub-request inherits from its batch.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchOrigin(pub String);
+
+/// `scheme://host` for links: the forwarding headers a proxy sets, else the listener's scheme
+/// and the `Host` header.
+fn origin(req: &Request, default_scheme: &'static str) -> String {
+    if let Some(BatchOrigin(origin)) = req.extensions().get::<BatchOrigin>() {
+        return origin.clone();
+    }
+    let scheme = req
+        .extensions()
+        .get::<crate::listen::Scheme>()
+        .map_or(default_scheme, |s| s.0);
+    let headers = req.headers();
     let header = |name: &str| {
         headers
             .get(name)
@@ -208,7 +228,53 @@ fn origin(headers: &HeaderMap, scheme: &str) -> String {
     format!("{scheme}://{host}")
 }
 
+/// The size of the request line and headers as sent (near enough: separators counted once).
+fn head_size(req: &Request) -> usize {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let line = req.method().as_str().len() + target + 12;
+    req.headers()
+        .iter()
+        .fold(line, |n, (k, v)| n + k.as_str().len() + v.len() + 4)
+}
+
+/// Reads a whole body within the server's body timeout and `limit` bytes.
+async fn body_within(
+    state: &AppState,
+    body: axum::body::Body,
+    limit: usize,
+    too_large: impl FnOnce() -> GraphError,
+) -> Result<axum::body::Bytes, GraphError> {
+    match tokio::time::timeout(
+        state.config.body_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(GraphError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            format!(
+                "The request body did not arrive within {} seconds.",
+                state.config.body_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
 async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> {
+    if head_size(&req) > state.config.max_header_bytes {
+        return Err(GraphError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "RequestHeaderFieldsTooLarge",
+            format!(
+                "The request line and headers are larger than {} bytes, the most this server \
+                 accepts.",
+                state.config.max_header_bytes
+            ),
+        ));
+    }
     // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
     if let Some(tenant) = crate::token_endpoint::tenant_of(req.uri().path()) {
         if req.method() != Method::POST {
@@ -219,15 +285,14 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             ));
         }
         let tenant = tenant.to_owned();
-        let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
-            .await
-            .map_err(|_| {
-                GraphError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLarge",
-                    "The token request is too large.",
-                )
-            })?;
+        let body = body_within(state, req.into_body(), 64 * 1024, || {
+            GraphError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                "The token request is too large.",
+            )
+        })
+        .await?;
         return Ok(crate::token_endpoint::issue(state, &tenant, &body).await);
     }
     // An unknown version is the gateway's 404 before anything else; other routing errors
@@ -243,7 +308,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let principal = match &state.jwks {
-        Some(verifier) => verifier.authenticate(authorization_text),
+        Some(verifier) => verifier.authenticate(authorization_text).await,
         None => authenticate(&state.key, authorization_text),
     }
     .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
@@ -288,7 +353,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     let options = query::parse(req.uri().query())?;
     check_options(&target, &options)?;
     let ctx = Ctx {
-        origin: origin(req.headers(), state.config.scheme),
+        origin: origin(&req, state.config.scheme),
         path: req.uri().path().to_owned(),
         target,
         options,
@@ -491,6 +556,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             let responses = Box::pin(crate::batch::run(
                 state,
                 ctx.target.version,
+                &ctx.origin,
                 authorization,
                 &value,
             ))
@@ -981,9 +1047,7 @@ async fn read_body(state: &AppState, req: Request) -> Result<axum::body::Bytes, 
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| too_large())
+    body_within(state, req.into_body(), limit, too_large).await
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, GraphError> {

@@ -148,6 +148,7 @@ fn parse(body: &Value) -> Result<Vec<SubRequest>, GraphError> {
 pub async fn run(
     state: &AppState,
     version: Version,
+    origin: &str,
     authorization: Option<HeaderValue>,
     body: &Value,
 ) -> Result<Value, GraphError> {
@@ -187,7 +188,7 @@ pub async fn run(
                     request = request.header(k.as_str(), v.as_str());
                 }
             }
-            let request = request
+            let mut request = request
                 .body(Body::from(r.body.clone().unwrap_or_default()))
                 .map_err(|e| {
                     bad(format!(
@@ -195,6 +196,9 @@ pub async fn run(
                         r.id
                     ))
                 })?;
+            request
+                .extensions_mut()
+                .insert(crate::app::BatchOrigin(origin.to_owned()));
             if r.url
                 .trim_start_matches('/')
                 .to_ascii_lowercase()
