@@ -145,12 +145,60 @@ impl Server {
         Self::build_with(config, manual, url, None).await
     }
 
+    /// A server on https only, with the self-signed set made in `data_dir`; its client trusts
+    /// the CA file and nothing else added.
+    pub async fn with_self_signed_tls(data_dir: &std::path::Path) -> Self {
+        let config = ServerConfig {
+            processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            throttle: None,
+            ..ServerConfig::default()
+        };
+        let (tls, files) = autopilot_server::tls::self_signed(data_dir).unwrap();
+        let ca = std::fs::read(&files.ca_cert).unwrap();
+        let mut server = Self::build_on(
+            config,
+            None,
+            "sqlite::memory:",
+            None,
+            Some(tls),
+            autopilot_server::listen::ConnLimits::default(),
+        )
+        .await;
+        server.client = reqwest::Client::builder()
+            .tls_certs_merge([reqwest::Certificate::from_pem(&ca).unwrap()])
+            .build()
+            .unwrap();
+        server.base = server.base.replace("127.0.0.1", "localhost");
+        server
+    }
+
+    /// A plain-http server with the given connection limits.
+    pub async fn with_limits(
+        config: ServerConfig,
+        limits: autopilot_server::listen::ConnLimits,
+    ) -> Self {
+        Self::build_on(config, None, "sqlite::memory:", None, None, limits).await
+    }
+
     async fn build_with(
         config: ServerConfig,
         manual: Option<Arc<ManualClock>>,
         url: &str,
         jwks: Option<Arc<autopilot_server::jwks::JwksVerifier>>,
     ) -> Self {
+        let limits = autopilot_server::listen::ConnLimits::default();
+        Self::build_on(config, manual, url, jwks, None, limits).await
+    }
+
+    async fn build_on(
+        config: ServerConfig,
+        manual: Option<Arc<ManualClock>>,
+        url: &str,
+        jwks: Option<Arc<autopilot_server::jwks::JwksVerifier>>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        limits: autopilot_server::listen::ConnLimits,
+    ) -> Self {
+        autopilot_server::tls::install_crypto_provider();
         let store = autopilot_store::open(url).await.unwrap();
         let key = SigningKey::from_secret(b"a test secret that is long enough!!");
         let clock: Arc<dyn Clock> = match &manual {
@@ -170,13 +218,16 @@ impl Server {
         let worker = worker::spawn(store.clone(), clock.clone(), wake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, autopilot_server::router(state))
-                .await
-                .unwrap();
-        });
+        let endpoint = autopilot_server::listen::Endpoint { listener, tls };
+        let scheme = endpoint.scheme();
+        tokio::spawn(autopilot_server::listen::serve(
+            vec![endpoint],
+            autopilot_server::router(state),
+            limits,
+            std::future::pending(),
+        ));
         Server {
-            base: format!("http://{addr}"),
+            base: format!("{scheme}://{addr}"),
             key,
             client: reqwest::Client::new(),
             store,
@@ -244,6 +295,28 @@ impl Server {
     /// A read-write token for a tenant.
     pub fn rw(&self, tenant: &str) -> String {
         self.token(tenant, &[RW], &[])
+    }
+
+    /// A GET with extra headers; the reply may come from the HTTP layer itself (no request ids).
+    pub async fn get_with_headers(
+        &self,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let response = request.send().await.unwrap();
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap().to_vec(),
+        }
     }
 
     pub async fn send(

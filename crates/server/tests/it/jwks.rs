@@ -120,3 +120,160 @@ async fn rs256_tokens_checked_against_a_jwks_file() {
         .await
         .graph_error(401, "InvalidAuthenticationToken");
 }
+
+/// A JWKS endpoint for the URL test: what it serves can change, and it counts its requests.
+#[derive(Clone, Default)]
+struct KeyEndpoint {
+    document: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeyEndpoint {
+    async fn start(&self) -> String {
+        let this = self.clone();
+        let app = axum::Router::new().route(
+            "/discovery/v2.0/keys",
+            axum::routing::get(move || {
+                let this = this.clone();
+                async move {
+                    this.hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let (status, body) = this.document.lock().unwrap().clone();
+                    (axum::http::StatusCode::from_u16(status).unwrap(), body)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/discovery/v2.0/keys")
+    }
+
+    fn serve(&self, status: u16, body: String) {
+        *self.document.lock().unwrap() = (status, body);
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[tokio::test]
+async fn jwks_from_a_url_is_cached_and_fetched_again_for_a_rotated_key() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
+        assert!(!required, "openssl is needed to make the test's RSA keys");
+        eprintln!("skipping: openssl not found");
+        return;
+    }
+    use autopilot_server::jwks::{FetchPolicy, JwksVerifier};
+    let dir = tempfile::tempdir().unwrap();
+    let (der_a, jwk_a) = rsa_key(dir.path(), "key-a");
+    let (der_b, jwk_b) = rsa_key(dir.path(), "key-b");
+    let endpoint = KeyEndpoint::default();
+    let url = endpoint.start().await;
+    let policy = FetchPolicy {
+        min_interval: std::time::Duration::ZERO,
+        backoff: std::time::Duration::from_millis(10),
+        ..FetchPolicy::default()
+    };
+
+    // The provider is down at start: a bounded number of attempts, then a clear failure.
+    endpoint.serve(503, "unavailable".into());
+    let err = JwksVerifier::from_url(&url, Vec::new(), Vec::new(), policy)
+        .await
+        .unwrap_err();
+    assert!(err.contains("503"), "{err}");
+    assert_eq!(endpoint.hits(), 3);
+    // A document that is not a key set is not retried.
+    endpoint.serve(200, "{\"keys\": []}".into());
+    let err = JwksVerifier::from_url(&url, Vec::new(), Vec::new(), policy)
+        .await
+        .unwrap_err();
+    assert!(err.contains("no keys"), "{err}");
+    assert_eq!(endpoint.hits(), 4);
+
+    endpoint.serve(200, json!({"keys": [jwk_a]}).to_string());
+    let verifier = JwksVerifier::from_url(&url, Vec::new(), Vec::new(), policy)
+        .await
+        .unwrap();
+    assert_eq!(endpoint.hits(), 5);
+    let server = Server::with_jwks(verifier).await;
+    let tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let iss = format!("https://sts.windows.net/{tid}/");
+    let path = format!("/beta{IMPORTED}");
+
+    // Known key: served from the cache, however many requests.
+    let token_a = sign(&claims(tid, &iss), "key-a", &der_a);
+    for _ in 0..5 {
+        assert_eq!(server.get(&path, &token_a).await.status, 200);
+    }
+    assert_eq!(endpoint.hits(), 5);
+
+    // The provider rotates key-b in: the first token naming it makes one fetch, then it works.
+    let token_b = sign(&claims(tid, &iss), "key-b", &der_b);
+    endpoint.serve(200, json!({"keys": [jwk_a, jwk_b]}).to_string());
+    assert_eq!(server.get(&path, &token_b).await.status, 200);
+    assert_eq!(endpoint.hits(), 6);
+    assert_eq!(server.get(&path, &token_b).await.status, 200);
+    assert_eq!(endpoint.hits(), 6);
+
+    // A kid the provider does not have: 401 after its fetch, and the held keys still serve
+    // while the provider fails.
+    let forged = sign(&claims(tid, &iss), "key-z", &der_b);
+    server
+        .get(&path, &forged)
+        .await
+        .graph_error(401, "InvalidAuthenticationToken");
+    endpoint.serve(500, "down".into());
+    server
+        .get(&path, &forged)
+        .await
+        .graph_error(401, "InvalidAuthenticationToken");
+    assert_eq!(server.get(&path, &token_a).await.status, 200);
+    // Tokens that cannot be valid whatever the keys (alg none, HS256) never make a fetch.
+    let hits = endpoint.hits();
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("key-q".into());
+    let hs = jsonwebtoken::encode(&header, &claims(tid, &iss), &EncodingKey::from_secret(b"x"))
+        .unwrap();
+    server
+        .get(&path, &hs)
+        .await
+        .graph_error(401, "InvalidAuthenticationToken");
+    assert_eq!(endpoint.hits(), hits);
+}
+
+#[tokio::test]
+async fn unknown_kids_fetch_at_most_once_per_interval() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
+        assert!(!required, "openssl is needed to make the test's RSA keys");
+        eprintln!("skipping: openssl not found");
+        return;
+    }
+    use autopilot_server::jwks::{FetchPolicy, JwksVerifier};
+    let dir = tempfile::tempdir().unwrap();
+    let (der, jwk) = rsa_key(dir.path(), "key-a");
+    let endpoint = KeyEndpoint::default();
+    let url = endpoint.start().await;
+    endpoint.serve(200, json!({"keys": [jwk]}).to_string());
+    let policy = FetchPolicy {
+        min_interval: std::time::Duration::from_secs(3600),
+        ..FetchPolicy::default()
+    };
+    let verifier = JwksVerifier::from_url(&url, Vec::new(), Vec::new(), policy)
+        .await
+        .unwrap();
+    let server = Server::with_jwks(verifier).await;
+    let tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let iss = format!("https://sts.windows.net/{tid}/");
+    for i in 0..20 {
+        let token = sign(&claims(tid, &iss), &format!("random-{i}"), &der);
+        server
+            .get(&format!("/beta{IMPORTED}"), &token)
+            .await
+            .graph_error(401, "InvalidAuthenticationToken");
+    }
+    // Only the fetch at start: the flood of unknown kids fell inside the interval.
+    assert_eq!(endpoint.hits(), 1);
+}

@@ -22,4 +22,5 @@ mod settings;
 mod tenants;
 mod throttle;
 mod token_endpoint;
+mod transport;
 mod uploads;
