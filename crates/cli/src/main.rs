@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the Graph server (SQLite in the data directory by default).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Print a development bearer token signed with the data directory's key.
     Token(serve::TokenArgs),
     /// Print the group id that stands for a group tag's devices in deployment profile
@@ -42,8 +42,10 @@ enum Command {
 /// Exit codes: 0 success / every hash valid, 1 an invalid hash, 2 usage or I/O error.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // ring is the one TLS provider in the build (https listener, JWKS fetch, Graph client).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let result = match cli.command {
-        Command::Serve(args) => serve::serve(args),
+        Command::Serve(args) => serve::serve(*args),
         Command::Token(args) => serve::token(args),
         Command::GroupId(args) => serve::group_id(args),
         Command::App(command) => serve::app(command),

@@ -27,7 +27,12 @@ pub struct ServeArgs {
     pub https_listen: Option<SocketAddr>,
 
     /// The server's certificate chain (PEM) for https.
-    #[arg(long, env = "AUTOPILOT_GRAPH_TLS_CERT", requires = "tls_key", conflicts_with = "tls")]
+    #[arg(
+        long,
+        env = "AUTOPILOT_GRAPH_TLS_CERT",
+        requires = "tls_key",
+        conflicts_with = "tls"
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `--tls-cert`.

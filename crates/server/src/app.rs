@@ -244,12 +244,7 @@ async fn body_within(
     limit: usize,
     too_large: impl FnOnce() -> GraphError,
 ) -> Result<axum::body::Bytes, GraphError> {
-    match tokio::time::timeout(
-        state.config.body_timeout,
-        axum::body::to_bytes(body, limit),
-    )
-    .await
-    {
+    match tokio::time::timeout(state.config.body_timeout, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(too_large()),
         Err(_) => Err(GraphError::new(

@@ -156,7 +156,12 @@ impl JwksVerifier {
             None if keys.set.keys.len() == 1 => keys.set.keys.first().cloned(),
             None => None,
         };
-        let Source::Url { url, client, policy } = &self.source else {
+        let Source::Url {
+            url,
+            client,
+            policy,
+        } = &self.source
+        else {
             return find(&*self.keys.read().await);
         };
         {
@@ -180,7 +185,9 @@ impl JwksVerifier {
                     keys.set = set;
                     keys.fetched = keys.last_attempt;
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot fetch the JWKS; keeping the keys held"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot fetch the JWKS; keeping the keys held")
+                }
             }
         }
         find(&*self.keys.read().await)

@@ -4,3 +4,9 @@
 
 mod hash;
 mod serve;
+
+/// An HTTP client for the tests (with the TLS provider the build uses installed first).
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

@@ -8,16 +8,26 @@ use std::time::{Duration, Instant};
 
 struct Running {
     child: Child,
+    /// The last listener's URL (https when TLS is on).
     base: String,
+    /// Every listener's URL, as printed.
+    urls: Vec<String>,
+    /// The CA file printed for `--tls self-signed`.
+    ca: Option<String>,
     token: String,
     /// What the server logs, drained continuously so that a full pipe never blocks it.
     log: std::thread::JoinHandle<String>,
 }
 
 fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
+    start_with(data_dir, &["--listen", "127.0.0.1:0"], extra_env)
+}
+
+fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Running {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"));
     command
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("serve")
+        .args(args)
         .env("AUTOPILOT_GRAPH_DATA_DIR", data_dir)
         .env("AUTOPILOT_GRAPH_LOG", "debug")
         .stdout(Stdio::piped())
@@ -33,28 +43,35 @@ fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
         text
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("autopilot-graph listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-        .to_owned();
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .unwrap()
-            .starts_with("Token for tenant 'default'")
-    );
+    let mut urls = Vec::new();
+    let mut ca = None;
+    loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(url) = line.strip_prefix("autopilot-graph listening on ") {
+            urls.push(url.to_owned());
+        } else if let Some(path) = line.strip_prefix("CA certificate to trust: ") {
+            ca = Some(path.to_owned());
+        } else {
+            assert!(
+                line.starts_with("Token for tenant 'default'"),
+                "unexpected line: {line}"
+            );
+            break;
+        }
+    }
+    let base = urls.last().cloned().expect("a listening line");
     let token = lines.next().unwrap().unwrap();
     let curl = lines.next().unwrap().unwrap();
     assert!(
-        curl.starts_with("Try: curl -H \"Authorization: Bearer "),
+        curl.starts_with("Try: curl ") && curl.contains(" -H \"Authorization: Bearer "),
         "{curl}"
     );
     assert!(curl.contains(&base));
     Running {
         child,
         base,
+        urls,
+        ca,
         token,
         log,
     }
@@ -120,7 +137,7 @@ async fn serve_imports_persists_and_stops_gracefully_without_logging_secrets() {
             "hardwareIdentifier": hash,
         }]
     });
-    let client = reqwest::Client::new();
+    let client = crate::client();
     let url = format!(
         "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
         running.base
@@ -236,7 +253,7 @@ async fn an_in_memory_database_starts_empty_every_time() {
             dir.path(),
             &[("AUTOPILOT_GRAPH_DATABASE_URL", "sqlite::memory:")],
         );
-        let count = reqwest::Client::new()
+        let count = crate::client()
             .get(format!(
                 "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
                 running.base
@@ -301,7 +318,7 @@ async fn a_killed_server_resumes_registration_after_restart() {
     let data = dir.path().join("data");
     // Records fall due over three seconds: some are decided before the kill, the rest after.
     let running = start(&data, &[("AUTOPILOT_GRAPH_PROCESSING_DELAY", "0s..3s")]);
-    let client = reqwest::Client::new();
+    let client = crate::client();
     let imported = format!(
         "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
         running.base
@@ -413,7 +430,7 @@ async fn app_add_then_client_credentials_against_serve() {
     };
     let (client_id, secret) = (field("client_id"), field("client_secret"));
     let running = start(&data, &[]);
-    let client = reqwest::Client::new();
+    let client = crate::client();
     let reply = client
         .post(format!("{}/contoso/oauth2/v2.0/token", running.base))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -454,4 +471,100 @@ async fn app_add_then_client_credentials_against_serve() {
         !log.contains(&secret) && !log.contains(token),
         "no secret or token in the log"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn self_signed_https_beside_plain_http_and_the_same_ca_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--tls",
+        "self-signed",
+        "--https-listen",
+        "127.0.0.1:0",
+    ];
+    let running = start_with(&data, &args, &[]);
+    assert_eq!(running.urls.len(), 2);
+    assert!(running.urls[0].starts_with("http://127.0.0.1:"));
+    assert!(running.urls[1].starts_with("https://127.0.0.1:"));
+    let ca_path = running.ca.clone().expect("the CA file is printed");
+    assert_eq!(
+        Path::new(&ca_path),
+        data.join("tls").join("ca.pem").as_path()
+    );
+    let ca = std::fs::read(&ca_path).unwrap();
+    let _ = crate::client();
+    let trusting = reqwest::Client::builder()
+        .tls_certs_merge([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .build()
+        .unwrap();
+    let path = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+    // Both listeners serve the same data, each naming its own scheme in links.
+    for (base, scheme) in [
+        (running.urls[1].replace("127.0.0.1", "localhost"), "https"),
+        (running.urls[0].clone(), "http"),
+    ] {
+        let reply = trusting
+            .get(format!("{base}{path}"))
+            .bearer_auth(&running.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let body: serde_json::Value = reply.json().await.unwrap();
+        let context = body["@odata.context"].as_str().unwrap();
+        assert!(context.starts_with(&format!("{scheme}://")), "{context}");
+    }
+    stop(running);
+    // TLS alone: https only, and the CA kept from the first run.
+    let again = start_with(&data, &args[2..], &[]);
+    assert_eq!(again.urls.len(), 1);
+    assert!(again.base.starts_with("https://127.0.0.1:"));
+    assert_eq!(std::fs::read(again.ca.as_ref().unwrap()).unwrap(), ca);
+    let reply = trusting
+        .get(format!("{}{path}", again.base))
+        .bearer_auth(&again.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    stop(again);
+}
+
+#[test]
+fn tls_settings_that_cannot_work_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+            .arg("serve")
+            .args(args)
+            .env("AUTOPILOT_GRAPH_DATA_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    // A certificate without its key.
+    let output = run(&["--tls-cert", "cert.pem"]);
+    assert_eq!(output.status.code(), Some(2));
+    // Files that are not PEM.
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "nothing").unwrap();
+    let cert = cert.to_str().unwrap();
+    let output = run(&[
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        cert,
+        "--https-listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("holds no certificate"), "{stderr}");
+    // An https address without TLS.
+    let output = run(&["--https-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--https-listen needs"), "{stderr}");
 }

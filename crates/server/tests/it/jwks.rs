@@ -234,8 +234,8 @@ async fn jwks_from_a_url_is_cached_and_fetched_again_for_a_rotated_key() {
     let hits = endpoint.hits();
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("key-q".into());
-    let hs = jsonwebtoken::encode(&header, &claims(tid, &iss), &EncodingKey::from_secret(b"x"))
-        .unwrap();
+    let hs =
+        jsonwebtoken::encode(&header, &claims(tid, &iss), &EncodingKey::from_secret(b"x")).unwrap();
     server
         .get(&path, &hs)
         .await

@@ -11,6 +11,7 @@ mod batch;
 mod clients;
 mod errors;
 mod flows;
+mod js;
 mod jwks;
 mod odata;
 mod paging;

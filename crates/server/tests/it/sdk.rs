@@ -27,12 +27,8 @@ fn sdk_python() -> Option<String> {
     python
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn microsofts_python_sdk_imports_lists_gets_and_deletes() {
-    let Some(python) = sdk_python() else {
-        return;
-    };
-    let server = Server::start().await;
+/// Runs the SDK script against `server`, with extra environment for the interpreter.
+async fn run_sdk(python: String, server: &Server, env: Vec<(&'static str, String)>) {
     let token = server.rw("python-sdk");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/msgraph_import.py");
     let base = server.base.clone();
@@ -40,6 +36,7 @@ async fn microsofts_python_sdk_imports_lists_gets_and_deletes() {
     let output = tokio::task::spawn_blocking(move || {
         Command::new(python)
             .args([script, &base, &token, &hash])
+            .envs(env)
             .output()
             .unwrap()
     })
@@ -58,4 +55,28 @@ async fn microsofts_python_sdk_imports_lists_gets_and_deletes() {
         seen["afterDelete"],
         serde_json::json!([404, "ResourceNotFound"])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_python_sdk_imports_lists_gets_and_deletes() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let server = Server::start().await;
+    run_sdk(python, &server, Vec::new()).await;
+}
+
+/// The same over https, trusting the self-signed CA the way Python programs are told to
+/// (`SSL_CERT_FILE`, which the SDK's HTTP client honours).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_python_sdk_over_https_with_the_self_signed_ca() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_self_signed_tls(dir.path()).await;
+    assert!(server.base.starts_with("https://"));
+    let ca = autopilot_server::tls::SelfSignedFiles::in_dir(dir.path()).ca_cert;
+    let ca = ca.to_str().unwrap().to_owned();
+    run_sdk(python, &server, vec![("SSL_CERT_FILE", ca)]).await;
 }

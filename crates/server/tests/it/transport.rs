@@ -16,7 +16,11 @@ use crate::common::{IMPORTED, Server, import_body};
 async fn https_with_the_self_signed_ca() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::with_self_signed_tls(dir.path()).await;
-    assert!(server.base.starts_with("https://localhost:"), "{}", server.base);
+    assert!(
+        server.base.starts_with("https://localhost:"),
+        "{}",
+        server.base
+    );
     let token = server.rw("contoso");
     let imported = server
         .post_json(
@@ -54,7 +58,6 @@ async fn https_with_the_self_signed_ca() {
             .is_err_and(|e| !e.is_status())
     );
 }
-
 
 #[tokio::test]
 async fn oversize_request_heads_are_refused() {
@@ -146,6 +149,8 @@ async fn slow_clients_are_cut_off() {
     .await
     .unwrap();
     // Nothing was written by the cut-off import.
-    let list = server.get(&format!("/beta{IMPORTED}"), &server.rw("contoso")).await;
+    let list = server
+        .get(&format!("/beta{IMPORTED}"), &server.rw("contoso"))
+        .await;
     assert_eq!(list.json()["value"], serde_json::json!([]));
 }
