@@ -3,18 +3,20 @@
 //! or `sqlite::memory:` for a throwaway server). Migrations are embedded and run by
 //! [`open`].
 
+mod common;
 mod listing;
 mod lower;
+mod round;
+mod sql;
 mod sqlite;
-mod sqlite_profiles;
-mod sqlite_registry;
 mod time_codec;
 
 use std::sync::Arc;
 
 use autopilot_domain::Store;
 
-pub use sqlite::SqliteStore;
+pub use common::SqlStore;
+pub use sqlite::{SqliteBackend, SqliteStore};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]

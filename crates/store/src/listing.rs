@@ -1,46 +1,46 @@
-//! Filtered, ordered, keyset-paged lists and counts over any table of [`crate::lower`].
+//! Filtered, ordered, keyset-paged lists and counts over any table of [`crate::lower`], on
+//! either database.
 
 use autopilot_domain::{Cursor, Page, PageRequest, SortValue, StoreError};
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use crate::lower::{self, Kind, Table};
-use crate::sqlite::backend;
+use crate::sql::{Dialect, Exec, Record, Sql};
 
 /// Appends `FROM ... WHERE <scope>` (tenant and parent conditions, values bound).
-pub(crate) type Scope<'s> = &'s (dyn Fn(&mut QueryBuilder<Sqlite>) + Sync);
+pub(crate) type Scope<'s> = &'s (dyn Fn(&mut Sql) + Sync);
 
 /// One page: `select` names the entity's columns (read by `read`, which also returns the row's
 /// id); the sort-key values follow them in the row.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn page<T>(
-    pool: &SqlitePool,
+    db: &mut impl Exec,
+    d: Dialect,
     select: &str,
     columns: usize,
     table: &Table,
     scope: Scope<'_>,
     request: &PageRequest,
-    read: impl Fn(&SqliteRow) -> Result<(T, Uuid), StoreError>,
+    read: impl Fn(&Record) -> Result<(T, Uuid), StoreError>,
 ) -> Result<Page<T>, StoreError> {
-    let keys = lower::sort_keys(table, &request.orderby)?;
-    let mut qb = QueryBuilder::<Sqlite>::new(select);
+    let keys = lower::sort_keys(d, table, &request.orderby)?;
+    let mut qb = Sql::new(select);
     lower::push_key_columns(&mut qb, &keys);
     scope(&mut qb);
     if let Some(filter) = &request.filter {
         qb.push(" AND ");
-        lower::push_filter(&mut qb, table, filter)?;
+        lower::push_filter(&mut qb, d, table, filter)?;
     }
     if let Some(cursor) = &request.after {
-        lower::push_after(&mut qb, table, &keys, cursor)?;
+        lower::push_after(&mut qb, d, table, &keys, cursor)?;
     }
     lower::push_order(&mut qb, table, &keys);
-    qb.push(" LIMIT ");
-    qb.push_bind(i64::from(request.limit) + 1);
+    qb.push(" LIMIT ").bind(i64::from(request.limit) + 1);
     if request.skip > 0 {
-        qb.push(" OFFSET ");
-        qb.push_bind(i64::try_from(request.skip).unwrap_or(i64::MAX));
+        qb.push(" OFFSET ")
+            .bind(i64::try_from(request.skip).unwrap_or(i64::MAX));
     }
-    let rows = qb.build().fetch_all(pool).await.map_err(backend)?;
+    let rows = db.rows(&qb).await?;
     let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
     let more = rows.len() > limit;
     let mut items = Vec::with_capacity(rows.len().min(limit));
@@ -52,10 +52,8 @@ pub(crate) async fn page<T>(
             for (i, (_, _, kind)) in keys.iter().enumerate() {
                 let at = columns + i;
                 values.push(match kind {
-                    Kind::Text => SortValue::Text(row.try_get(at).map_err(backend)?),
-                    Kind::Int | Kind::Enum(_) | Kind::Time => {
-                        SortValue::Int(row.try_get(at).map_err(backend)?)
-                    }
+                    Kind::Text => SortValue::Text(row.text(at)?),
+                    Kind::Int | Kind::Enum(_) | Kind::Time => SortValue::Int(row.int(at)?),
                 });
             }
             next = Some(Cursor { keys: values, id });
@@ -67,23 +65,21 @@ pub(crate) async fn page<T>(
 
 /// `SELECT count(*)` over the scope and filter.
 pub(crate) async fn count(
-    pool: &SqlitePool,
+    db: &mut impl Exec,
+    d: Dialect,
     table: &Table,
     scope: Scope<'_>,
     filter: Option<&autopilot_odata::Expr>,
 ) -> Result<u64, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT count(*)");
+    let mut qb = Sql::new("SELECT count(*)");
     scope(&mut qb);
     if let Some(filter) = filter {
         qb.push(" AND ");
-        lower::push_filter(&mut qb, table, filter)?;
+        lower::push_filter(&mut qb, d, table, filter)?;
     }
-    let n: i64 = qb
-        .build()
-        .fetch_one(pool)
-        .await
-        .map_err(backend)?
-        .try_get(0)
-        .map_err(backend)?;
+    let n = match db.row(&qb).await? {
+        Some(row) => row.int(0)?,
+        None => 0,
+    };
     Ok(u64::try_from(n).unwrap_or(0))
 }

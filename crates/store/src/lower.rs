@@ -1,9 +1,15 @@
-//! Lowering a checked OData query to parameterised SQL (SQLite). Every value is a bound
-//! parameter; only column expressions from the tables below are ever written into the text.
+//! Lowering a checked OData query to parameterised SQL, for SQLite or PostgreSQL. Every value
+//! is a bound parameter; only column expressions from the tables below are ever written into
+//! the text.
+//!
+//! Text compares case-insensitively on both, folding ASCII letters only (as Intune does and as
+//! SQLite's NOCASE does): SQLite with `COLLATE NOCASE`, PostgreSQL by `lower()` on both sides
+//! over columns in the "C" collation, where `lower()` folds ASCII only and orders bytewise.
 
 use autopilot_domain::{Cursor, SortValue, StoreError};
 use autopilot_odata::{Case, CmpOp, Expr, Literal, Operand, OrderBy, StrFn};
-use sqlx::{QueryBuilder, Sqlite};
+
+use crate::sql::{Dialect, Sql};
 
 use crate::time_codec::to_micros;
 
@@ -25,7 +31,8 @@ pub(crate) struct Column {
     pub name: &'static str,
     pub sql: &'static str,
     pub kind: Kind,
-    /// A trigram index for `contains`: `(fts table, fts column)`, keyed by `tenant` and `id`.
+    /// SQLite's trigram index for `contains`: `(fts table, fts column)`, keyed by `tenant` and
+    /// `id`. (PostgreSQL's `pg_trgm` index sits on the column itself and needs no naming.)
     pub substring_index: Option<(&'static str, &'static str)>,
 }
 
@@ -74,21 +81,35 @@ impl Table {
     }
 }
 
-/// The SQL of an operand: the column, lowered or uppered, with the comparison collation.
-fn operand_sql(col: &Column, case: Option<Case>) -> String {
-    match (col.kind, case) {
-        (Kind::Text, None) => format!("{} COLLATE NOCASE", col.sql),
-        (Kind::Text, Some(Case::Lower)) => format!("lower({}) COLLATE NOCASE", col.sql),
-        (Kind::Text, Some(Case::Upper)) => format!("upper({}) COLLATE NOCASE", col.sql),
+/// The SQL of an operand: the column, lowered or uppered, as it compares.
+fn operand_sql(d: Dialect, col: &Column, case: Option<Case>) -> String {
+    match (d, col.kind, case) {
+        (Dialect::Sqlite, Kind::Text, None) => format!("{} COLLATE NOCASE", col.sql),
+        (Dialect::Sqlite, Kind::Text, Some(Case::Lower)) => {
+            format!("lower({}) COLLATE NOCASE", col.sql)
+        }
+        (Dialect::Sqlite, Kind::Text, Some(Case::Upper)) => {
+            format!("upper({}) COLLATE NOCASE", col.sql)
+        }
+        // Case-insensitive whatever the case function: lower() of either is the same.
+        (Dialect::Postgres, Kind::Text, _) => format!("lower({})", col.sql),
         _ => col.sql.to_owned(),
     }
 }
 
-fn push_value(
-    qb: &mut QueryBuilder<Sqlite>,
-    col: &Column,
-    value: &Literal,
-) -> Result<(), StoreError> {
+/// A text value compared with an operand of [`operand_sql`].
+fn push_text(qb: &mut Sql, d: Dialect, value: String) {
+    match d {
+        Dialect::Sqlite => {
+            qb.bind(value);
+        }
+        Dialect::Postgres => {
+            qb.push("lower(").bind(value).push(")");
+        }
+    }
+}
+
+fn push_value(qb: &mut Sql, d: Dialect, col: &Column, value: &Literal) -> Result<(), StoreError> {
     let invalid = || {
         StoreError::InvalidQuery(format!(
             "The value {value} cannot be compared with '{}'.",
@@ -96,18 +117,16 @@ fn push_value(
         ))
     };
     match (col.kind, value) {
-        (Kind::Text, Literal::String(s) | Literal::Guid(s)) => {
-            qb.push_bind(s.clone());
-        }
+        (Kind::Text, Literal::String(s) | Literal::Guid(s)) => push_text(qb, d, s.clone()),
         (Kind::Int, Literal::Int(n)) => {
-            qb.push_bind(*n);
+            qb.bind(*n);
         }
         (Kind::Enum(members), Literal::String(s)) => {
             let index = members
                 .iter()
                 .position(|m| m.eq_ignore_ascii_case(s))
                 .ok_or_else(invalid)?;
-            qb.push_bind(i64::try_from(index).unwrap_or(i64::MAX));
+            qb.bind(i64::try_from(index).unwrap_or(i64::MAX));
         }
         (Kind::Time, Literal::DateTime(text)) => {
             let t =
@@ -123,7 +142,7 @@ fn push_value(
                     .map_err(|_| {
                         StoreError::InvalidQuery(format!("'{text}' is not a valid DateTimeOffset."))
                     })?;
-            qb.push_bind(to_micros(t));
+            qb.bind(to_micros(t));
         }
         _ => return Err(invalid()),
     }
@@ -144,35 +163,39 @@ fn like_escape(text: &str) -> String {
 
 /// Appends the SQL of a filter expression.
 pub(crate) fn push_filter(
-    qb: &mut QueryBuilder<Sqlite>,
+    qb: &mut Sql,
+    d: Dialect,
     table: &Table,
     expr: &Expr,
 ) -> Result<(), StoreError> {
     match expr {
         Expr::And(a, b) | Expr::Or(a, b) => {
             qb.push("(");
-            push_filter(qb, table, a)?;
+            push_filter(qb, d, table, a)?;
             qb.push(if matches!(expr, Expr::And(..)) {
                 " AND "
             } else {
                 " OR "
             });
-            push_filter(qb, table, b)?;
+            push_filter(qb, d, table, b)?;
             qb.push(")");
         }
         Expr::Not(inner) => {
             // NOT over a NULL comparison would be NULL; coalesce so `not` means "not matching".
             qb.push("NOT coalesce((");
-            push_filter(qb, table, inner)?;
-            qb.push("), 0)");
+            push_filter(qb, d, table, inner)?;
+            qb.push(match d {
+                Dialect::Sqlite => "), 0)",
+                Dialect::Postgres => "), false)",
+            });
         }
         Expr::Compare { left, op, right } => {
             let col = table.column(&left.property.name())?;
-            let sql = operand_sql(col, left.case);
+            let sql = operand_sql(d, col, left.case);
             if *right == Literal::Null {
                 match op {
-                    CmpOp::Eq => qb.push(format!("({sql} IS NULL)")),
-                    CmpOp::Ne => qb.push(format!("({sql} IS NOT NULL)")),
+                    CmpOp::Eq => qb.push(&format!("({sql} IS NULL)")),
+                    CmpOp::Ne => qb.push(&format!("({sql} IS NOT NULL)")),
                     _ => {
                         return Err(StoreError::InvalidQuery(format!(
                             "null cannot be compared with {}.",
@@ -190,39 +213,40 @@ pub(crate) fn push_filter(
                 CmpOp::Lt => "<",
                 CmpOp::Le => "<=",
             };
-            qb.push(format!("({sql} {sym} "));
-            push_value(qb, col, right)?;
+            qb.push(&format!("({sql} {sym} "));
+            push_value(qb, d, col, right)?;
             qb.push(")");
         }
         Expr::In { left, values } => {
             let col = table.column(&left.property.name())?;
-            let sql = operand_sql(col, left.case);
+            let sql = operand_sql(d, col, left.case);
             let (nulls, others): (Vec<&Literal>, Vec<&Literal>) =
                 values.iter().partition(|v| **v == Literal::Null);
             qb.push("(");
             if !others.is_empty() {
-                qb.push(format!("{sql} IN ("));
+                qb.push(&format!("{sql} IN ("));
                 for (i, v) in others.iter().enumerate() {
                     if i > 0 {
                         qb.push(", ");
                     }
-                    push_value(qb, col, v)?;
+                    push_value(qb, d, col, v)?;
                 }
                 qb.push(")");
             }
             if !nulls.is_empty() {
                 qb.push(if others.is_empty() { "" } else { " OR " });
-                qb.push(format!("{sql} IS NULL"));
+                qb.push(&format!("{sql} IS NULL"));
             }
             qb.push(")");
         }
-        Expr::Func { func, left, value } => push_function(qb, table, *func, left, value)?,
+        Expr::Func { func, left, value } => push_function(qb, d, table, *func, left, value)?,
     }
     Ok(())
 }
 
 fn push_function(
-    qb: &mut QueryBuilder<Sqlite>,
+    qb: &mut Sql,
+    d: Dialect,
     table: &Table,
     func: StrFn,
     left: &Operand,
@@ -242,6 +266,14 @@ fn push_function(
         StrFn::StartsWith => format!("{escaped}%"),
         StrFn::EndsWith => format!("%{escaped}"),
     };
+    if d == Dialect::Postgres {
+        // `lower(col) LIKE lower(pattern)`: the pg_trgm index on lower(col) serves contains
+        // and endswith, the btree one (C collation) startswith.
+        qb.push(&format!("(lower({}) LIKE ", col.sql));
+        push_text(qb, d, pattern);
+        qb.push(" ESCAPE '\\')");
+        return Ok(());
+    }
     let expr = match left.case {
         None => col.sql.to_owned(),
         Some(Case::Lower) => format!("lower({})", col.sql),
@@ -253,11 +285,11 @@ fn push_function(
         (func, col.substring_index, left.case)
         && value.chars().count() >= 3
     {
-        qb.push(format!(
+        qb.push(&format!(
             "(({}, {}) IN (SELECT tenant, id FROM {fts} WHERE {fts_col} LIKE ",
             table.tenant, table.id
         ));
-        qb.push_bind(pattern);
+        qb.bind(pattern);
         // The trigram index serves LIKE only without an ESCAPE clause; use one only when needed.
         qb.push(if escaped.len() == value.len() {
             "))"
@@ -266,14 +298,15 @@ fn push_function(
         });
         return Ok(());
     }
-    qb.push(format!("({expr} LIKE "));
-    qb.push_bind(pattern);
+    qb.push(&format!("({expr} LIKE "));
+    qb.bind(pattern);
     qb.push(" ESCAPE '\\')");
     Ok(())
 }
 
 /// The sort expressions of an order: each key's column (text with NOCASE) and direction.
 pub(crate) fn sort_keys(
+    d: Dialect,
     table: &Table,
     orderby: &[OrderBy],
 ) -> Result<Vec<(String, bool, Kind)>, StoreError> {
@@ -281,36 +314,37 @@ pub(crate) fn sort_keys(
         .iter()
         .map(|key| {
             let col = table.column(&key.property.name())?;
-            Ok((operand_sql(col, None), key.descending, col.kind))
+            Ok((operand_sql(d, col, None), key.descending, col.kind))
         })
         .collect()
 }
 
 /// ` ORDER BY k1 [DESC], ..., id`.
 pub(crate) fn push_order(
-    qb: &mut QueryBuilder<Sqlite>,
+    qb: &mut Sql,
     table: &Table,
     keys: &[(String, bool, Kind)],
 ) {
     qb.push(" ORDER BY ");
     for (sql, desc, _) in keys {
-        qb.push(format!("{sql}{}, ", if *desc { " DESC" } else { "" }));
+        qb.push(&format!("{sql}{}, ", if *desc { " DESC" } else { "" }));
     }
     qb.push(table.id);
 }
 
 /// The extra selected columns that carry the sort-key values (for the next cursor).
-pub(crate) fn push_key_columns(qb: &mut QueryBuilder<Sqlite>, keys: &[(String, bool, Kind)]) {
+pub(crate) fn push_key_columns(qb: &mut Sql, keys: &[(String, bool, Kind)]) {
     for (i, (sql, _, _)) in keys.iter().enumerate() {
         let bare = sql.trim_end_matches(" COLLATE NOCASE");
-        qb.push(format!(", {bare} AS sort_key_{i}"));
+        qb.push(&format!(", {bare} AS sort_key_{i}"));
     }
 }
 
 /// ` AND (rows strictly after the cursor)`: (k1 > v1) OR (k1 = v1 AND k2 > v2) ... OR
 /// (all keys equal AND id > last id), with `<` for descending keys.
 pub(crate) fn push_after(
-    qb: &mut QueryBuilder<Sqlite>,
+    qb: &mut Sql,
+    d: Dialect,
     table: &Table,
     keys: &[(String, bool, Kind)],
     cursor: &Cursor,
@@ -320,12 +354,10 @@ pub(crate) fn push_after(
             "The $skiptoken does not belong to this query.".into(),
         ));
     }
-    let bind = |qb: &mut QueryBuilder<Sqlite>, v: &SortValue| match v {
-        SortValue::Text(s) => {
-            qb.push_bind(s.clone());
-        }
+    let bind = |qb: &mut Sql, v: &SortValue| match v {
+        SortValue::Text(s) => push_text(qb, d, s.clone()),
         SortValue::Int(n) => {
-            qb.push_bind(*n);
+            qb.bind(*n);
         }
     };
     qb.push(" AND (");
@@ -335,18 +367,18 @@ pub(crate) fn push_after(
         }
         qb.push("(");
         for (i, (sql, _, _)) in keys.iter().take(level).enumerate() {
-            qb.push(format!("{sql} = "));
+            qb.push(&format!("{sql} = "));
             bind(qb, &cursor.keys[i]);
             qb.push(" AND ");
         }
         match keys.get(level) {
             Some((sql, desc, _)) => {
-                qb.push(format!("{sql} {} ", if *desc { "<" } else { ">" }));
+                qb.push(&format!("{sql} {} ", if *desc { "<" } else { ">" }));
                 bind(qb, &cursor.keys[level]);
             }
             None => {
-                qb.push(format!("{} > ", table.id));
-                qb.push_bind(cursor.id.hyphenated().to_string());
+                qb.push(&format!("{} > ", table.id));
+                qb.bind(cursor.id.hyphenated().to_string());
             }
         }
         qb.push(")");

@@ -1,0 +1,227 @@
+//! One round of the registration service, the part both databases share: the rules applied to
+//! records already taken (by a write transaction on SQLite, by a claim on PostgreSQL), and the
+//! outcome written in the caller's transaction: the new registered devices, the hardware
+//! registry, and each record's state.
+
+use std::collections::HashMap;
+
+use autopilot_domain::registration::{self, Decision, Existing};
+use autopilot_domain::{EnrollmentState, NO_MANAGED_DEVICE, ProcessReport, StoreError};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::common::id_text;
+use crate::sql::{Exec, Record, Sql};
+use crate::time_codec::to_micros;
+
+/// Rows per multi-row statement.
+const CHUNK: usize = 100;
+
+/// The columns a round reads of each record, `d` being `imported_devices` and `h` its hash.
+pub(crate) const ROUND_COLUMNS: &str = "d.tenant, d.id, d.import_id, d.serial_number, \
+     d.group_tag, d.product_key, d.assigned_user, h.hash";
+
+/// A record with the rules' first verdict (the hash alone decides 802).
+#[derive(Debug)]
+pub(crate) struct Evaluated {
+    tenant: String,
+    id: String,
+    import_id: String,
+    group_tag: String,
+    product_key: String,
+    assigned_user: String,
+    facts: Result<registration::DeviceFacts, registration::Failure>,
+}
+
+impl Evaluated {
+    /// Reads a row of [`ROUND_COLUMNS`] and decodes its hash.
+    pub(crate) fn from_row(row: &Record) -> Result<Self, StoreError> {
+        let hash = row.bytes(7)?;
+        let serial = row.text(3)?;
+        Ok(Evaluated {
+            tenant: row.text(0)?,
+            id: row.text(1)?,
+            import_id: row.text(2)?,
+            group_tag: row.text(4)?,
+            product_key: row.text(5)?,
+            assigned_user: row.text(6)?,
+            facts: registration::evaluate(&hash, &serial),
+        })
+    }
+
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) fn tenant(&self) -> &str {
+        &self.tenant
+    }
+}
+
+/// A registry entry: which tenant holds the hardware, and from which import.
+#[derive(Debug, Clone)]
+struct Holder {
+    tenant: String,
+    import_id: String,
+}
+
+/// The outcome for one record.
+struct Outcome<'a> {
+    record: &'a Evaluated,
+    status: i64,
+    registration_id: String,
+    error_code: i64,
+    error_name: &'static str,
+}
+
+/// Applies rules 2 to 5 to `records` (in due order; a registration made in this round counts
+/// for the later records) against the registry as `tx` sees it, and writes the outcome.
+/// `claim`: only records still held by this claim are updated (PostgreSQL).
+pub(crate) async fn decide_and_write(
+    tx: &mut impl Exec,
+    records: &[Evaluated],
+    now: OffsetDateTime,
+    claim: Option<&str>,
+) -> Result<ProcessReport, StoreError> {
+    let keys: Vec<&str> = records
+        .iter()
+        .filter_map(|r| r.facts.as_ref().ok().map(|f| f.hardware_key.as_str()))
+        .collect();
+    let mut holders: HashMap<String, Holder> = HashMap::new();
+    for chunk in keys.chunks(CHUNK * 5) {
+        let mut query = Sql::new(
+            "SELECT hardware_key, tenant, import_id FROM registered_hardware \
+             WHERE hardware_key IN (",
+        );
+        for (i, key) in chunk.iter().enumerate() {
+            if i > 0 {
+                query.push(", ");
+            }
+            query.bind(*key);
+        }
+        query.push(")");
+        for row in tx.rows(&query).await? {
+            holders.insert(
+                row.text(0)?,
+                Holder {
+                    tenant: row.text(1)?,
+                    import_id: row.text(2)?,
+                },
+            );
+        }
+    }
+
+    let created = to_micros(now);
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut devices = Vec::new();
+    for record in records {
+        let decision = match &record.facts {
+            Err(failure) => Decision::Fail(*failure),
+            Ok(facts) => {
+                let existing = holders.get(&facts.hardware_key).map(|h| Existing {
+                    same_tenant: h.tenant == record.tenant,
+                    same_import: h.tenant == record.tenant && h.import_id == record.import_id,
+                });
+                registration::decide(facts.clone(), existing.as_ref(), false)
+            }
+        };
+        match decision {
+            Decision::Fail(failure) => outcomes.push(Outcome {
+                record,
+                status: 4,
+                registration_id: String::new(),
+                error_code: i64::from(failure.code),
+                error_name: failure.name,
+            }),
+            Decision::Register(facts) => {
+                let device_id = id_text(Uuid::now_v7());
+                holders.insert(
+                    facts.hardware_key.clone(),
+                    Holder {
+                        tenant: record.tenant.clone(),
+                        import_id: record.import_id.clone(),
+                    },
+                );
+                outcomes.push(Outcome {
+                    record,
+                    status: 3,
+                    registration_id: device_id.clone(),
+                    error_code: 0,
+                    error_name: "None",
+                });
+                devices.push((record, facts, device_id));
+            }
+        }
+    }
+
+    for chunk in devices.chunks(CHUNK) {
+        let mut insert = Sql::new(
+            "INSERT INTO autopilot_devices (tenant, id, hardware_key, import_id, serial_number, \
+             manufacturer, model, sku_number, system_family, product_key, group_tag, \
+             user_principal_name, azure_ad_device_id, managed_device_id, enrollment_state, \
+             created_at) ",
+        );
+        insert.values(chunk, |row, (record, facts, device_id)| {
+            row.bind(record.tenant.as_str())
+                .bind(device_id.as_str())
+                .bind(facts.hardware_key.as_str())
+                .bind(record.import_id.as_str())
+                .bind(facts.serial_number.as_str())
+                .bind(facts.manufacturer.as_str())
+                .bind(facts.model.as_str())
+                .bind(facts.sku_number.as_str())
+                .bind(facts.system_family.as_str())
+                .bind(record.product_key.as_str())
+                .bind(record.group_tag.as_str())
+                .bind(record.assigned_user.as_str())
+                .bind(Uuid::new_v4().hyphenated().to_string())
+                .bind(NO_MANAGED_DEVICE)
+                .bind(i64::from(EnrollmentState::NotContacted.code()))
+                .bind(created);
+        });
+        tx.exec(&insert).await?;
+        // The registry's primary key is the hardware: the same hardware registered at the same
+        // moment elsewhere makes this fail, and the caller decides the round again.
+        let mut registry =
+            Sql::new("INSERT INTO registered_hardware (hardware_key, tenant, device_id, import_id) ");
+        registry.values(chunk, |row, (record, facts, device_id)| {
+            row.bind(facts.hardware_key.as_str())
+                .bind(record.tenant.as_str())
+                .bind(device_id.as_str())
+                .bind(record.import_id.as_str());
+        });
+        tx.exec(&registry).await?;
+    }
+
+    for chunk in outcomes.chunks(CHUNK) {
+        // One UPDATE per chunk, joined to the outcomes as a VALUES table; `status = 0` keeps a
+        // record that something else decided meanwhile as it is.
+        let mut update =
+            Sql::new("WITH v(tenant, id, status, registration_id, error_code, error_name) AS (");
+        update.values(chunk, |row, o| {
+            row.bind(o.record.tenant.as_str())
+                .bind(o.record.id.as_str())
+                .bind(o.status)
+                .bind(o.registration_id.as_str())
+                .bind(o.error_code)
+                .bind(o.error_name);
+        });
+        update.push(
+            ") UPDATE imported_devices SET status = v.status, \
+             registration_id = v.registration_id, error_code = v.error_code, \
+             error_name = v.error_name FROM v \
+             WHERE imported_devices.tenant = v.tenant AND imported_devices.id = v.id \
+             AND imported_devices.status = 0",
+        );
+        if let Some(claim) = claim {
+            update
+                .push(" AND imported_devices.claimed_by = ")
+                .bind(claim);
+        }
+        tx.exec(&update).await?;
+    }
+    Ok(ProcessReport {
+        processed: outcomes.len(),
+        completed: devices.len(),
+    })
+}
