@@ -19,6 +19,13 @@ pub enum StoreError {
     /// A query the store cannot run (the message is for the client).
     #[error("{0}")]
     InvalidQuery(String),
+    /// A write lost a race with another writer (the same hardware registered at once by two
+    /// instances, say); trying again decides it.
+    #[error("write conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached now; the request may be tried again later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The database failed; the message is for the operator's log, not for clients.
     #[error("storage failure: {0}")]
     Backend(String),

@@ -973,6 +973,13 @@ fn store<T>(result: Result<T, StoreError>) -> Result<T, GraphError> {
             &id.hyphenated().to_string(),
         ),
         StoreError::InvalidQuery(message) => GraphError::bad_request(message),
+        StoreError::Unavailable(message) | StoreError::Conflict(message) => {
+            tracing::warn!(%message, "storage unavailable");
+            GraphError::service_unavailable(
+                "The service is temporarily unavailable; try again shortly.",
+                5,
+            )
+        }
         StoreError::Backend(message) => {
             tracing::error!(%message, "storage failure");
             GraphError::internal()

@@ -45,6 +45,18 @@ impl GraphError {
         }
     }
 
+    /// 503 with `Retry-After`: the service cannot answer now, and says when to try again.
+    pub fn service_unavailable(message: impl Into<String>, retry_after: u64) -> Self {
+        GraphError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                message,
+            )
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
     }

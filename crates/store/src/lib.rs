@@ -1,11 +1,12 @@
-//! Storage for autopilot-graph: [`SqliteStore`] implements the domain's
-//! [`Store`](autopilot_domain::Store) trait on an embedded SQLite database (a file in WAL mode,
-//! or `sqlite::memory:` for a throwaway server). Migrations are embedded and run by
-//! [`open`].
+//! Storage for autopilot-graph: the domain's [`Store`](autopilot_domain::Store) trait on an
+//! embedded SQLite database ([`SqliteStore`]: a file in WAL mode, or `sqlite::memory:` for a
+//! throwaway server) or on PostgreSQL ([`PgStore`], shared by several server instances). Both
+//! run one implementation ([`SqlStore`]); migrations are embedded and run by [`open`].
 
 mod common;
 mod listing;
 mod lower;
+mod postgres;
 mod round;
 mod sql;
 mod sqlite;
@@ -16,12 +17,16 @@ use std::sync::Arc;
 use autopilot_domain::Store;
 
 pub use common::SqlStore;
+pub use postgres::{CLAIM_LEASE, PgBackend, PgStore};
 pub use sqlite::{SqliteBackend, SqliteStore};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("unsupported database URL '{0}': expected sqlite://PATH or sqlite::memory:")]
+    #[error(
+        "unsupported database URL '{0}': expected sqlite://PATH, sqlite::memory: or \
+         postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+    )]
     UnsupportedUrl(String),
     #[error("cannot open the database: {0}")]
     Connect(String),
@@ -33,6 +38,8 @@ pub enum OpenError {
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
     } else {
         Err(OpenError::UnsupportedUrl(redact(url)))
     }

@@ -79,7 +79,7 @@ struct Outcome<'a> {
 /// `claim`: only records still held by this claim are updated (PostgreSQL).
 pub(crate) async fn decide_and_write(
     tx: &mut impl Exec,
-    records: &[Evaluated],
+    records: &[&Evaluated],
     now: OffsetDateTime,
     claim: Option<&str>,
 ) -> Result<ProcessReport, StoreError> {
@@ -114,7 +114,7 @@ pub(crate) async fn decide_and_write(
     let created = to_micros(now);
     let mut outcomes = Vec::with_capacity(records.len());
     let mut devices = Vec::new();
-    for record in records {
+    for &record in records {
         let decision = match &record.facts {
             Err(failure) => Decision::Fail(*failure),
             Ok(facts) => {

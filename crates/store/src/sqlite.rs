@@ -205,6 +205,7 @@ impl Backend for SqliteBackend {
             .iter()
             .map(Evaluated::from_row)
             .collect::<Result<Vec<_>, _>>()?;
+        let records: Vec<&Evaluated> = records.iter().collect();
         let report = round::decide_and_write(&mut tx, &records, now, None).await?;
         Tx::commit(tx).await?;
         Ok(report)

@@ -6,6 +6,8 @@
 //! message. CI sets `AUTOPILOT_GRAPH_REQUIRE_TESTDATA=1`, which turns a missing folder into a
 //! failure, so CI never skips them silently. `AUTOPILOT_GRAPH_SHARED_DIR` points elsewhere.
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 
 /// Environment variable that makes a missing `shared/` folder a test failure.

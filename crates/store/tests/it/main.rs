@@ -1,5 +1,6 @@
 //! The store conformance suite: every backend must pass the same checks. SQLite runs always
-//! (in memory and on a file); PostgreSQL joins when its backend exists.
+//! (in memory and on a file); PostgreSQL whenever `TEST_DATABASE_URL` names a server (a fresh
+//! database per test).
 
 #![allow(clippy::unwrap_used)]
 
@@ -37,7 +38,31 @@ macro_rules! on_sqlite {
     };
 }
 
-on_sqlite!(
+macro_rules! on_postgres {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+                        return;
+                    };
+                    let store = autopilot_store::open(&url).await.unwrap();
+                    crate::conformance::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        on_sqlite!($($name),*);
+        on_postgres!($($name),*);
+    };
+}
+
+on_every_backend!(
     import_then_get_list_count_delete,
     paging_visits_every_record_once,
     tenants_are_isolated,

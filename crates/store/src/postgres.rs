@@ -1,0 +1,282 @@
+//! The PostgreSQL backend, for several server instances on one database: registration work is
+//! claimed with `FOR UPDATE SKIP LOCKED` and a lease, so that no record is decided twice and a
+//! crashed instance's records are taken over once its lease ends; the hardware registry's
+//! primary key settles two instances registering the same hardware at once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use autopilot_domain::{ProcessReport, StoreError};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row as _, Transaction, TypeInfo as _, ValueRef as _};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::OpenError;
+use crate::common::{Backend, SqlStore, Tx};
+use crate::round::{self, Evaluated};
+use crate::sql::{Arg, Dialect, Exec, Record, Sql, Value};
+use crate::time_codec::to_micros;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a claim on due records holds before another instance may take them over.
+pub const CLAIM_LEASE: time::Duration = time::Duration::seconds(30);
+
+/// How many times a round is decided again after losing a race on the same hardware.
+const CONFLICT_RETRIES: usize = 8;
+
+/// Autopilot data in a PostgreSQL database, shared by any number of server instances.
+pub type PgStore = SqlStore<PgBackend>;
+
+/// The PostgreSQL side of [`PgStore`].
+#[derive(Debug, Clone)]
+pub struct PgBackend {
+    pool: PgPool,
+    /// This instance's name on its claims.
+    instance: String,
+}
+
+/// Maps a driver error: lost connections and a database that is shutting down or starting are
+/// `Unavailable` (the API answers 503); unique and serialisation failures are `Conflict`.
+pub(crate) fn classify(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(err.to_string()),
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if code == "23505" || code == "40001" || code == "40P01" {
+                StoreError::Conflict(err.to_string())
+            } else if code.starts_with("08") || code.starts_with("57P") || code == "53300" {
+                StoreError::Unavailable(err.to_string())
+            } else {
+                StoreError::Backend(err.to_string())
+            }
+        }
+        _ => StoreError::Backend(err.to_string()),
+    }
+}
+
+impl SqlStore<PgBackend> {
+    /// Connects to `postgres://...` and brings the schema up to date (the migrations take an
+    /// advisory lock, so instances starting together migrate once).
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| OpenError::Connect(crate::redact(&e.to_string())))?
+            .application_name("autopilot-graph");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(|e| OpenError::Connect(crate::redact(&e.to_string())))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        Ok(SqlStore {
+            backend: PgBackend {
+                pool,
+                instance: Uuid::new_v4().to_string(),
+            },
+        })
+    }
+
+    /// The connection pool (tests, maintenance).
+    pub fn pool(&self) -> &PgPool {
+        &self.backend.pool
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Postgres, PgArguments>,
+    args: &'q [Arg],
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    for arg in args {
+        query = match arg {
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::OptText(v) => query.bind(v.as_deref()),
+            Arg::Int(v) => query.bind(*v),
+            Arg::OptInt(v) => query.bind(*v),
+            Arg::Bytes(v) => query.bind(v.as_slice()),
+        };
+    }
+    query
+}
+
+fn record(row: &PgRow) -> Result<Record, StoreError> {
+    let mut values = Vec::with_capacity(row.len());
+    for i in 0..row.len() {
+        let raw = row.try_get_raw(i).map_err(classify)?;
+        let value = if raw.is_null() {
+            Value::Null
+        } else {
+            match raw.type_info().name() {
+                "INT8" => Value::Int(row.try_get(i).map_err(classify)?),
+                "INT4" => Value::Int(i64::from(row.try_get::<i32, _>(i).map_err(classify)?)),
+                "INT2" => Value::Int(i64::from(row.try_get::<i16, _>(i).map_err(classify)?)),
+                "BOOL" => Value::Int(i64::from(row.try_get::<bool, _>(i).map_err(classify)?)),
+                "BYTEA" => Value::Bytes(row.try_get(i).map_err(classify)?),
+                _ => Value::Text(row.try_get(i).map_err(classify)?),
+            }
+        };
+        values.push(value);
+    }
+    Ok(Record(values))
+}
+
+async fn run_rows<'c, E>(executor: E, sql: &Sql) -> Result<Vec<Record>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    let rows = query.fetch_all(executor).await.map_err(classify)?;
+    rows.iter().map(record).collect()
+}
+
+async fn run_exec<'c, E>(executor: E, sql: &Sql) -> Result<u64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    Ok(query
+        .execute(executor)
+        .await
+        .map_err(classify)?
+        .rows_affected())
+}
+
+#[async_trait]
+impl Exec for PgPool {
+    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
+        run_rows(&*self, sql).await
+    }
+    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
+        run_exec(&*self, sql).await
+    }
+}
+
+#[async_trait]
+impl Exec for Transaction<'static, Postgres> {
+    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
+        run_rows(&mut **self, sql).await
+    }
+    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
+        run_exec(&mut **self, sql).await
+    }
+}
+
+#[async_trait]
+impl Tx for Transaction<'static, Postgres> {
+    async fn commit(self) -> Result<(), StoreError> {
+        Transaction::commit(self).await.map_err(classify)
+    }
+}
+
+impl PgBackend {
+    /// Claims up to `limit` due records that nobody holds (or whose holder's lease ended), and
+    /// returns them in due order with their hashes.
+    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Record>, StoreError> {
+        let mut pool = self.pool.clone();
+        let now_micros = to_micros(now);
+        let claimed = pool
+            .rows(&Sql::with(
+                "UPDATE imported_devices d SET claimed_by = $1, claim_until = $2 \
+                 FROM (SELECT tenant, id FROM imported_devices \
+                       WHERE status = 0 AND due_at <= $3 \
+                         AND (claim_until IS NULL OR claim_until < $3) \
+                       ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c \
+                 WHERE d.tenant = c.tenant AND d.id = c.id RETURNING d.id",
+                vec![
+                    self.instance.as_str().into(),
+                    to_micros(now + CLAIM_LEASE).into(),
+                    now_micros.into(),
+                    i64::from(limit).into(),
+                ],
+            ))
+            .await?;
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        pool.rows(&Sql::with(
+            &format!(
+                "SELECT {} FROM imported_devices d \
+                 JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
+                 WHERE d.claimed_by = $1 AND d.status = 0 AND d.claim_until >= $2 \
+                 ORDER BY d.due_at, d.id",
+                round::ROUND_COLUMNS
+            ),
+            vec![self.instance.as_str().into(), now_micros.into()],
+        ))
+        .await
+    }
+}
+
+#[async_trait]
+impl Backend for PgBackend {
+    type Pool = PgPool;
+    type Tx = Transaction<'static, Postgres>;
+    const DIALECT: Dialect = Dialect::Postgres;
+
+    fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
+    async fn write(&self) -> Result<Self::Tx, StoreError> {
+        self.pool.begin().await.map_err(classify)
+    }
+
+    /// Claim, decode outside any transaction, then decide and write in a transaction that
+    /// first locks the records still claimed by this instance. A round that loses a race on the
+    /// same hardware to another instance fails on the registry's key and is decided again,
+    /// now seeing the other registration (806 or 808).
+    async fn process_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<ProcessReport, StoreError> {
+        let rows = self.claim(now, limit).await?;
+        if rows.is_empty() {
+            return Ok(ProcessReport::default());
+        }
+        let records = rows
+            .iter()
+            .map(Evaluated::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = self.write().await?;
+            let held = tx
+                .rows(&Sql::with(
+                    "SELECT tenant, id FROM imported_devices \
+                     WHERE claimed_by = $1 AND status = 0 ORDER BY tenant, id FOR UPDATE",
+                    vec![self.instance.as_str().into()],
+                ))
+                .await?;
+            let held: std::collections::HashSet<(String, String)> = held
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.text(1)?)))
+                .collect::<Result<_, StoreError>>()?;
+            let mine: Vec<&Evaluated> = records
+                .iter()
+                .filter(|r| held.contains(&(r.tenant().to_owned(), r.id().to_owned())))
+                .collect();
+            let result =
+                round::decide_and_write(&mut tx, &mine, now, Some(self.instance.as_str())).await;
+            match result {
+                Ok(report) => {
+                    Tx::commit(tx).await?;
+                    return Ok(report);
+                }
+                // Dropping the transaction rolls it back; the next attempt sees the winner.
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => drop(tx),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
