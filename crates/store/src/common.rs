@@ -2,6 +2,7 @@
 //! [`Backend`], which each database implements with its pool, its transactions, and its way of
 //! running the registration service's rounds.
 
+use async_trait::async_trait;
 use autopilot_domain::sync::{SyncDecision, SyncTimes};
 use autopilot_domain::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState,
@@ -9,7 +10,6 @@ use autopilot_domain::{
     ProfileAssignment, Store, StoreError, TenantId, Upload, UploadStatus, UploadTarget,
     UserlessEnrollmentStatus,
 };
-use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -38,8 +38,11 @@ pub(crate) trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// A write transaction.
     async fn write(&self) -> Result<Self::Tx, StoreError>;
     /// One round of the registration service (see [`Store::process_due`]).
-    async fn process_due(&self, now: OffsetDateTime, limit: u32)
-    -> Result<ProcessReport, StoreError>;
+    async fn process_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<ProcessReport, StoreError>;
 }
 
 /// A store on one database.
@@ -286,11 +289,19 @@ fn tenant_scope(from: &'static str, tenant: &TenantId) -> impl Fn(&mut Sql) + Sy
 }
 
 /// `d.upload_id = $n` when listing one upload's devices.
-fn imported_scope(tenant: &TenantId, upload: Option<Uuid>, join_hash: bool) -> impl Fn(&mut Sql) + Sync {
+fn imported_scope(
+    tenant: &TenantId,
+    upload: Option<Uuid>,
+    join_hash: bool,
+) -> impl Fn(&mut Sql) + Sync {
     let tenant = tenant.as_str().to_owned();
     let upload = upload.map(id_text);
     move |qb: &mut Sql| {
-        qb.push(if join_hash { FROM_IMPORTED } else { " FROM imported_devices d " });
+        qb.push(if join_hash {
+            FROM_IMPORTED
+        } else {
+            " FROM imported_devices d "
+        });
         qb.push("WHERE d.tenant = ").bind(tenant.as_str());
         if let Some(upload) = &upload {
             qb.push(" AND d.upload_id = ").bind(upload.as_str());
@@ -316,18 +327,21 @@ async fn insert_imported(
             "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
              group_tag, product_key, assigned_user, created_at, due_at) ",
         );
-        rows.values(ids.iter().zip(devices).zip(due), |row, ((id, device), due)| {
-            row.bind(tenant.as_str())
-                .bind(id_text(*id))
-                .bind(batch.import_id.as_str())
-                .bind(upload.map(str::to_owned))
-                .bind(device.serial_number.as_str())
-                .bind(device.group_tag.as_str())
-                .bind(device.product_key.as_str())
-                .bind(device.assigned_user_principal_name.as_str())
-                .bind(created)
-                .bind(to_micros(*due));
-        });
+        rows.values(
+            ids.iter().zip(devices).zip(due),
+            |row, ((id, device), due)| {
+                row.bind(tenant.as_str())
+                    .bind(id_text(*id))
+                    .bind(batch.import_id.as_str())
+                    .bind(upload.map(str::to_owned))
+                    .bind(device.serial_number.as_str())
+                    .bind(device.group_tag.as_str())
+                    .bind(device.product_key.as_str())
+                    .bind(device.assigned_user_principal_name.as_str())
+                    .bind(created)
+                    .bind(to_micros(*due));
+            },
+        );
         tx.exec(&rows).await?;
         let mut hashes = Sql::new("INSERT INTO imported_hashes (tenant, id, hash) ");
         hashes.values(ids.iter().zip(devices), |row, (id, device)| {
@@ -349,7 +363,12 @@ async fn settings_row(tx: &mut impl Exec, tenant: &TenantId) -> Result<SettingsR
         vec![tenant.as_str().into()],
     );
     if let Some(row) = tx.row(&select).await? {
-        return Ok((row.text(0)?, row.opt_int(1)?, row.opt_int(2)?, row.opt_int(3)?));
+        return Ok((
+            row.text(0)?,
+            row.opt_int(1)?,
+            row.opt_int(2)?,
+            row.opt_int(3)?,
+        ));
     }
     let id = id_text(Uuid::new_v4());
     // Two first requests at once: the second one's insert does nothing, and it reads the
@@ -364,7 +383,12 @@ async fn settings_row(tx: &mut impl Exec, tenant: &TenantId) -> Result<SettingsR
         .row(&select)
         .await?
         .ok_or_else(|| StoreError::Backend("the settings row vanished".into()))?;
-    Ok((row.text(0)?, row.opt_int(1)?, row.opt_int(2)?, row.opt_int(3)?))
+    Ok((
+        row.text(0)?,
+        row.opt_int(1)?,
+        row.opt_int(2)?,
+        row.opt_int(3)?,
+    ))
 }
 
 /// Deletes a registered device and frees its hardware.
@@ -506,7 +530,10 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<bool, StoreError> {
         let mut tx = self.backend.write().await?;
         let mut delete = Sql::new("DELETE FROM imported_devices WHERE tenant = ");
-        delete.bind(tenant.as_str()).push(" AND id = ").bind(id_text(id));
+        delete
+            .bind(tenant.as_str())
+            .push(" AND id = ")
+            .bind(id_text(id));
         if let Some(upload) = upload {
             delete.push(" AND upload_id = ").bind(id_text(upload));
         }
@@ -603,7 +630,14 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<u64, StoreError> {
         let tenant = tenant.as_str().to_owned();
         let scope = move |qb: &mut Sql| uploads_scope(qb, &tenant);
-        crate::listing::count(&mut self.backend.pool(), B::DIALECT, &UPLOADS, &scope, filter).await
+        crate::listing::count(
+            &mut self.backend.pool(),
+            B::DIALECT,
+            &UPLOADS,
+            &scope,
+            filter,
+        )
+        .await
     }
 
     async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
@@ -797,7 +831,7 @@ impl<B: Backend> Store for SqlStore<B> {
         set("device_friendly_name", &patch.device_friendly_name);
         if let Some(status) = patch.userless_enrollment_status {
             qb.push(", userless_enrollment_status = ")
-                .bind(i64::from(status.code()));
+                .bind(status.code());
         }
         qb.push(" WHERE tenant = ").bind(tenant.as_str());
         qb.push(" AND id = ").bind(id_text(id));
@@ -851,7 +885,11 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(out)
     }
 
-    async fn add_application(&self, tenant: &TenantId, app: &Application) -> Result<(), StoreError> {
+    async fn add_application(
+        &self,
+        tenant: &TenantId,
+        app: &Application,
+    ) -> Result<(), StoreError> {
         let mut tx = self.backend.write().await?;
         tx.exec(&Sql::with(
             "INSERT INTO applications (tenant, client_id, name, secret_salt, secret_hash, roles, \
@@ -920,7 +958,11 @@ impl<B: Backend> Store for SqlStore<B> {
             .collect()
     }
 
-    async fn put_profile(&self, tenant: &TenantId, p: &DeploymentProfile) -> Result<(), StoreError> {
+    async fn put_profile(
+        &self,
+        tenant: &TenantId,
+        p: &DeploymentProfile,
+    ) -> Result<(), StoreError> {
         let mut tx = self.backend.write().await?;
         tx.exec(&Sql::with(
             "INSERT INTO deployment_profiles \

@@ -320,11 +320,7 @@ pub(crate) fn sort_keys(
 }
 
 /// ` ORDER BY k1 [DESC], ..., id`.
-pub(crate) fn push_order(
-    qb: &mut Sql,
-    table: &Table,
-    keys: &[(String, bool, Kind)],
-) {
+pub(crate) fn push_order(qb: &mut Sql, table: &Table, keys: &[(String, bool, Kind)]) {
     qb.push(" ORDER BY ");
     for (sql, desc, _) in keys {
         qb.push(&format!("{sql}{}, ", if *desc { " DESC" } else { "" }));

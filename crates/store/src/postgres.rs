@@ -133,7 +133,10 @@ async fn run_rows<'c, E>(executor: E, sql: &Sql) -> Result<Vec<Record>, StoreErr
 where
     E: sqlx::Executor<'c, Database = Postgres>,
 {
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    let query = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
+        &sql.args,
+    );
     let rows = query.fetch_all(executor).await.map_err(classify)?;
     rows.iter().map(record).collect()
 }
@@ -142,7 +145,10 @@ async fn run_exec<'c, E>(executor: E, sql: &Sql) -> Result<u64, StoreError>
 where
     E: sqlx::Executor<'c, Database = Postgres>,
 {
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    let query = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
+        &sql.args,
+    );
     Ok(query
         .execute(executor)
         .await

@@ -182,8 +182,9 @@ pub(crate) async fn decide_and_write(
         tx.exec(&insert).await?;
         // The registry's primary key is the hardware: the same hardware registered at the same
         // moment elsewhere makes this fail, and the caller decides the round again.
-        let mut registry =
-            Sql::new("INSERT INTO registered_hardware (hardware_key, tenant, device_id, import_id) ");
+        let mut registry = Sql::new(
+            "INSERT INTO registered_hardware (hardware_key, tenant, device_id, import_id) ",
+        );
         registry.values(chunk, |row, (record, facts, device_id)| {
             row.bind(facts.hardware_key.as_str())
                 .bind(record.tenant.as_str())

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use autopilot_domain::StoreError;
 use async_trait::async_trait;
+use autopilot_domain::StoreError;
 
 /// A bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,14 +95,21 @@ impl Sql {
 
     /// Appends `VALUES (..), (..)`: one parenthesised group per item, `row` binding its
     /// values.
-    pub fn values<T>(&mut self, items: impl IntoIterator<Item = T>, mut row: impl FnMut(&mut Row<'_>, T)) {
+    pub fn values<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut row: impl FnMut(&mut Row<'_>, T),
+    ) {
         self.text.push_str("VALUES ");
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.text.push_str(", ");
             }
             self.text.push('(');
-            let mut r = Row { sql: self, first: true };
+            let mut r = Row {
+                sql: self,
+                first: true,
+            };
             row(&mut r, item);
             self.text.push(')');
         }
@@ -220,7 +227,10 @@ mod tests {
             row.bind(n).bind(s);
         });
         sql.push(" WHERE c = ").bind(3i64);
-        assert_eq!(sql.text, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
+        assert_eq!(
+            sql.text,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5"
+        );
         assert_eq!(sql.args.len(), 5);
         assert_eq!(sql.args[4], Arg::Int(3));
     }

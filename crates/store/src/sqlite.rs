@@ -117,7 +117,10 @@ async fn run_rows<'c, E>(executor: E, sql: &Sql) -> Result<Vec<Record>, StoreErr
 where
     E: sqlx::Executor<'c, Database = Sqlite>,
 {
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    let query = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
+        &sql.args,
+    );
     let rows = query.fetch_all(executor).await.map_err(backend)?;
     rows.iter().map(record).collect()
 }
@@ -126,7 +129,10 @@ async fn run_exec<'c, E>(executor: E, sql: &Sql) -> Result<u64, StoreError>
 where
     E: sqlx::Executor<'c, Database = Sqlite>,
 {
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())), &sql.args);
+    let query = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
+        &sql.args,
+    );
     Ok(query
         .execute(executor)
         .await

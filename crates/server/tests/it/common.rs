@@ -15,6 +15,20 @@ pub const RW: &str = "DeviceManagementServiceConfig.ReadWrite.All";
 pub const RO: &str = "DeviceManagementServiceConfig.Read.All";
 pub const IMPORTED: &str = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
+/// With `AUTOPILOT_GRAPH_TEST_STORE=postgres`, every in-memory SQLite server of the suite runs
+/// on a fresh PostgreSQL database instead (on `TEST_DATABASE_URL`): the whole API suite, on
+/// both backends.
+async fn test_database(url: &str) -> String {
+    if url == "sqlite::memory:"
+        && std::env::var("AUTOPILOT_GRAPH_TEST_STORE").is_ok_and(|v| v == "postgres")
+    {
+        return autopilot_testkit::postgres::fresh_database()
+            .await
+            .expect("AUTOPILOT_GRAPH_TEST_STORE=postgres needs TEST_DATABASE_URL");
+    }
+    url.to_owned()
+}
+
 pub struct Server {
     pub base: String,
     key: SigningKey,
@@ -199,7 +213,9 @@ impl Server {
         limits: autopilot_server::listen::ConnLimits,
     ) -> Self {
         autopilot_server::tls::install_crypto_provider();
-        let store = autopilot_store::open(url).await.unwrap();
+        let store = autopilot_store::open(&test_database(url).await)
+            .await
+            .unwrap();
         let key = SigningKey::from_secret(b"a test secret that is long enough!!");
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
