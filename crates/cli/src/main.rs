@@ -31,6 +31,8 @@ enum Command {
     /// Print the group id that stands for a group tag's devices in deployment profile
     /// assignments.
     GroupId(serve::GroupIdArgs),
+    /// Bring the database's schema up to date and exit (`serve` also does this at start).
+    Migrate(serve::MigrateArgs),
     /// Applications for the client-credentials token endpoint.
     #[command(subcommand)]
     App(serve::AppCommand),
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Command::Token(args) => serve::token(args),
         Command::GroupId(args) => serve::group_id(args),
         Command::App(command) => serve::app(command),
+        Command::Migrate(args) => serve::migrate(args),
         Command::Hash(command) => hash::run(command),
     };
     match result {

@@ -67,10 +67,16 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub data: DataDirArg,
 
-    /// Database URL: `sqlite://PATH` or `sqlite::memory:` (a throwaway server). Default: the
-    /// SQLite file `autopilot-graph.db` in the data directory.
+    /// Database URL: `sqlite://PATH`, `sqlite::memory:` (a throwaway server), or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (shared by several instances). Default:
+    /// the SQLite file `autopilot-graph.db` in the data directory.
     #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// PostgreSQL: how long this instance's claim on due records holds; if it dies, other
+    /// instances take its records over after this.
+    #[arg(long, env = "AUTOPILOT_GRAPH_CLAIM_LEASE", default_value = "30s", value_parser = autopilot_server::delay::parse_duration)]
+    pub claim_lease: time::Duration,
 
     /// The most devices one import request may carry; larger requests get 400, and bodies
     /// beyond the matching size 413.
@@ -250,7 +256,10 @@ async fn run(args: ServeArgs) -> Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("autopilot-graph.db").display()));
-    let store = autopilot_store::open(&url)
+    let options = autopilot_store::Options {
+        claim_lease: args.claim_lease,
+    };
+    let store = autopilot_store::open_with(&url, &options)
         .await
         .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
     let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);
@@ -424,6 +433,47 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub data: DataDirArg,
+
+    /// Database URL (default: the SQLite file in the data directory).
+    #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// `autopilot-graph migrate`: brings the database's schema up to date (as `serve` does at
+/// start) and exits.
+pub fn migrate(args: MigrateArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let url = database_url(&args.data.data_dir, args.database_url.as_deref())?;
+        autopilot_store::open(&url)
+            .await
+            .with_context(|| format!("cannot migrate {}", autopilot_store::redact(&url)))?;
+        println!("{}: schema up to date", autopilot_store::redact(&url));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The database URL given, or the SQLite file in the data directory (created).
+fn database_url(dir: &Path, given: Option<&str>) -> Result<String> {
+    if let Some(url) = given {
+        return Ok(url.to_owned());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    Ok(format!(
+        "sqlite://{}",
+        dir.join("autopilot-graph.db").display()
+    ))
+}
+
 /// Options of `group-id`.
 #[derive(Debug, Args)]
 pub struct GroupIdArgs {
@@ -482,13 +532,7 @@ pub fn app(command: AppCommand) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let dir = &args.data.data_dir;
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-        let url = args
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", dir.join("autopilot-graph.db").display()));
+        let url = database_url(&args.data.data_dir, args.database_url.as_deref())?;
         let store = autopilot_store::open(&url)
             .await
             .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;

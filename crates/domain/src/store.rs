@@ -192,8 +192,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<ProcessReport, StoreError>;
 
-    /// When the next processing record falls due (the earliest due time), if any.
+    /// When the next processing record falls due (the earliest due time; with several
+    /// instances, a record another instance has claimed falls due when its claim ends), if
+    /// any.
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// Request counters shared by every instance (throttling): adds one request to each
+    /// `(key, limit)` in fixed window `window`, unless any key is at its limit already (then
+    /// nothing is counted). `Some(true)`: admitted; `Some(false)`: over a limit; `None`: this
+    /// store keeps no shared counters (one process; the server counts in memory).
+    async fn count_request(
+        &self,
+        window: i64,
+        keys: &[(String, u32)],
+    ) -> Result<Option<bool>, StoreError> {
+        let _ = (window, keys);
+        Ok(None)
+    }
+
+    /// Calls `wake` whenever another process may have made records due (PostgreSQL: an import
+    /// through any instance). A store used by one process only does nothing.
+    async fn watch_due(
+        &self,
+        wake: std::sync::Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StoreError> {
+        let _ = wake;
+        Ok(())
+    }
 
     /// One registered device.
     async fn get_device(

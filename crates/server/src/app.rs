@@ -327,12 +327,18 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     }
     // Each request counts, batch sub-requests one by one (the batch itself does not).
     if target.resource != Resource::Batch
-        && let Err(seconds) = state.throttle.check(
-            principal.tenant.as_str(),
-            &principal.app_id,
-            access == Access::Write,
-            state.clock.now(),
-        )
+        && let Err(seconds) = store(
+            state
+                .throttle
+                .admit(
+                    state.store.as_ref(),
+                    principal.tenant.as_str(),
+                    &principal.app_id,
+                    access == Access::Write,
+                    state.clock.now(),
+                )
+                .await,
+        )?
     {
         return Err(GraphError::too_many_requests(
             "Please retry again later.",

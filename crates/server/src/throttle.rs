@@ -1,8 +1,8 @@
 //! Throttling with Intune's published limits (20-second windows): per tenant 200 writes and 2000
 //! requests of any kind; per application in a tenant 100 writes and 1000 requests. A request over
 //! any limit gets 429 `TooManyRequests` with an integer `Retry-After` (the seconds until its
-//! window ends). Windows are fixed 20-second slots of the injectable clock, counted in memory
-//! per server instance.
+//! window ends). Windows are fixed 20-second slots of the injectable clock, counted in the
+//! database when the store shares counters between instances (PostgreSQL), else in memory.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -48,7 +48,33 @@ impl Throttle {
         }
     }
 
-    /// Counts a request; `Err(seconds)` when it is over a limit (and then it is not counted).
+    /// Counts a request in the store's shared counters when it keeps them, else in memory;
+    /// `Ok(Err(seconds))` when it is over a limit (and then it is not counted).
+    pub async fn admit(
+        &self,
+        store: &dyn autopilot_domain::Store,
+        tenant: &str,
+        app: &str,
+        write: bool,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), u64>, autopilot_domain::StoreError> {
+        let Some(limits) = self.limits else {
+            return Ok(Ok(()));
+        };
+        let (window, retry) = window_of(limits, now);
+        let keys: Vec<(String, u32)> = keys(limits, tenant, app, write)
+            .into_iter()
+            .map(|(key, kind, limit)| (format!("{kind}:{key}"), limit))
+            .collect();
+        match store.count_request(window, &keys).await? {
+            Some(true) => Ok(Ok(())),
+            Some(false) => Ok(Err(retry)),
+            None => Ok(self.check(tenant, app, write, now)),
+        }
+    }
+
+    /// Counts a request in memory; `Err(seconds)` when it is over a limit (and then it is not
+    /// counted).
     pub fn check(
         &self,
         tenant: &str,
@@ -59,18 +85,8 @@ impl Throttle {
         let Some(limits) = self.limits else {
             return Ok(());
         };
-        let window = now.unix_timestamp().div_euclid(limits.window_secs.max(1));
-        let retry = u64::try_from((window + 1) * limits.window_secs - now.unix_timestamp())
-            .unwrap_or(1)
-            .max(1);
-        let mut keys: Vec<(String, &'static str, u32)> = vec![
-            (tenant.to_owned(), "tenant-all", limits.tenant_all),
-            (format!("{tenant}/{app}"), "app-all", limits.app_all),
-        ];
-        if write {
-            keys.push((tenant.to_owned(), "tenant-writes", limits.tenant_writes));
-            keys.push((format!("{tenant}/{app}"), "app-writes", limits.app_writes));
-        }
+        let (window, retry) = window_of(limits, now);
+        let keys = keys(limits, tenant, app, write);
         let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         // Old windows are forgotten as they pass.
         if counters.len() > 100_000 {
@@ -93,6 +109,28 @@ impl Throttle {
         }
         Ok(())
     }
+}
+
+/// The window `now` falls in, and the seconds left in it.
+fn window_of(limits: Limits, now: OffsetDateTime) -> (i64, u64) {
+    let window = now.unix_timestamp().div_euclid(limits.window_secs.max(1));
+    let retry = u64::try_from((window + 1) * limits.window_secs - now.unix_timestamp())
+        .unwrap_or(1)
+        .max(1);
+    (window, retry)
+}
+
+/// The counters a request counts against: (key, kind, limit).
+fn keys(limits: Limits, tenant: &str, app: &str, write: bool) -> Vec<(String, &'static str, u32)> {
+    let mut keys = vec![
+        (tenant.to_owned(), "tenant-all", limits.tenant_all),
+        (format!("{tenant}/{app}"), "app-all", limits.app_all),
+    ];
+    if write {
+        keys.push((tenant.to_owned(), "tenant-writes", limits.tenant_writes));
+        keys.push((format!("{tenant}/{app}"), "app-writes", limits.app_writes));
+    }
+    keys
 }
 
 #[cfg(test)]

@@ -69,18 +69,27 @@ async fn run(
     wake: Wake,
     mut stopped: watch::Receiver<bool>,
 ) {
+    // Imports through other instances (PostgreSQL) wake this worker too.
+    let notify = wake.clone();
+    if let Err(e) = store.watch_due(Arc::new(move || notify.wake())).await {
+        tracing::warn!(error = %e, "cannot listen for other instances' imports; polling instead");
+    }
+    // After a failure, wait 1 s, then 2, 4, ... up to MAX_SLEEP; a good round resets it.
+    let mut backoff = Duration::from_secs(1);
     loop {
         if *stopped.borrow() {
             return;
         }
         let pause = match store.process_due(clock.now(), ROUND).await {
             Ok(report) if report.processed == usize::try_from(ROUND).unwrap_or(usize::MAX) => {
+                backoff = Duration::from_secs(1);
                 tracing::debug!(processed = report.processed, "registration round");
                 // A full round: more may be due at once.
                 tokio::task::yield_now().await;
                 continue;
             }
             Ok(report) => {
+                backoff = Duration::from_secs(1);
                 if report.processed > 0 {
                     tracing::debug!(
                         processed = report.processed,
@@ -99,13 +108,19 @@ async fn run(
                     Ok(None) => MAX_SLEEP,
                     Err(e) => {
                         tracing::error!(error = %e, "registration worker cannot read due times");
-                        Duration::from_secs(1)
+                        backoff
                     }
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "registration round failed; retrying");
-                Duration::from_secs(1)
+                tracing::error!(
+                    error = %e,
+                    retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
+                    "registration round failed; retrying"
+                );
+                let pause = backoff;
+                backoff = (backoff * 2).min(MAX_SLEEP);
+                pause
             }
         };
         tokio::select! {

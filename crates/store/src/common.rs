@@ -37,6 +37,26 @@ pub(crate) trait Backend: Send + Sync + std::fmt::Debug + 'static {
     fn pool(&self) -> Self::Pool;
     /// A write transaction.
     async fn write(&self) -> Result<Self::Tx, StoreError>;
+    /// When the next record falls due (see [`Store::next_due`]).
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
+    /// Wakes on work made by other processes (see [`Store::watch_due`]).
+    async fn watch_due(
+        &self,
+        wake: std::sync::Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StoreError>;
+    /// Shared request counters (see [`Store::count_request`]); `None` for one process.
+    async fn count_request(
+        &self,
+        window: i64,
+        keys: &[(String, u32)],
+    ) -> Result<Option<bool>, StoreError> {
+        let _ = (window, keys);
+        Ok(None)
+    }
+    /// Statements an import adds to its transaction (PostgreSQL: the notification).
+    fn after_import(&self) -> Option<Sql> {
+        None
+    }
     /// One round of the registration service (see [`Store::process_due`]).
     async fn process_due(
         &self,
@@ -453,6 +473,9 @@ impl<B: Backend> Store for SqlStore<B> {
             }
         };
         insert_imported(&mut tx, tenant, &batch, upload_id.map(id_text).as_deref()).await?;
+        if let Some(notify) = self.backend.after_import() {
+            tx.exec(&notify).await?;
+        }
         tx.commit().await?;
         let created = from_micros(to_micros(batch.created_at));
         Ok(batch
@@ -677,17 +700,22 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        let row = self
-            .backend
-            .pool()
-            .row(&Sql::new(
-                "SELECT min(due_at) FROM imported_devices WHERE status = 0",
-            ))
-            .await?;
-        Ok(match row {
-            Some(row) => row.opt_int(0)?.map(from_micros),
-            None => None,
-        })
+        self.backend.next_due().await
+    }
+
+    async fn watch_due(
+        &self,
+        wake: std::sync::Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<(), StoreError> {
+        self.backend.watch_due(wake).await
+    }
+
+    async fn count_request(
+        &self,
+        window: i64,
+        keys: &[(String, u32)],
+    ) -> Result<Option<bool>, StoreError> {
+        self.backend.count_request(window, keys).await
     }
 
     async fn get_device(

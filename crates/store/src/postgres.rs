@@ -4,11 +4,13 @@
 //! primary key settles two instances registering the same hardware at once.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use autopilot_domain::{ProcessReport, StoreError};
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row as _, Transaction, TypeInfo as _, ValueRef as _};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,12 +19,16 @@ use crate::OpenError;
 use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
 use crate::sql::{Arg, Dialect, Exec, Record, Sql, Value};
-use crate::time_codec::to_micros;
+use crate::time_codec::{from_micros, to_micros};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// How long a claim on due records holds before another instance may take them over.
+/// How long a claim on due records holds, by default, before another instance may take them
+/// over.
 pub const CLAIM_LEASE: time::Duration = time::Duration::seconds(30);
+
+/// The channel imports notify on.
+const DUE_CHANNEL: &str = "autopilot_graph_due";
 
 /// How many times a round is decided again after losing a race on the same hardware.
 const CONFLICT_RETRIES: usize = 8;
@@ -36,6 +42,10 @@ pub struct PgBackend {
     pool: PgPool,
     /// This instance's name on its claims.
     instance: String,
+    /// How long its claims hold.
+    lease: time::Duration,
+    /// Requests counted (for the occasional clean-up of old throttling windows).
+    requests: Arc<AtomicU64>,
 }
 
 /// Maps a driver error: lost connections and a database that is shutting down or starting are
@@ -64,7 +74,8 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
 impl SqlStore<PgBackend> {
     /// Connects to `postgres://...` and brings the schema up to date (the migrations take an
     /// advisory lock, so instances starting together migrate once).
-    pub async fn open(url: &str) -> Result<Self, OpenError> {
+    pub async fn open(url: &str, options: &crate::Options) -> Result<Self, OpenError> {
+        let lease = options.claim_lease;
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| OpenError::Connect(crate::redact(&e.to_string())))?
             .application_name("autopilot-graph");
@@ -82,6 +93,8 @@ impl SqlStore<PgBackend> {
             backend: PgBackend {
                 pool,
                 instance: Uuid::new_v4().to_string(),
+                lease,
+                requests: Arc::new(AtomicU64::new(1)),
             },
         })
     }
@@ -199,7 +212,7 @@ impl PgBackend {
                  WHERE d.tenant = c.tenant AND d.id = c.id RETURNING d.id",
                 vec![
                     self.instance.as_str().into(),
-                    to_micros(now + CLAIM_LEASE).into(),
+                    to_micros(now + self.lease).into(),
                     now_micros.into(),
                     i64::from(limit).into(),
                 ],
@@ -234,6 +247,97 @@ impl Backend for PgBackend {
 
     async fn write(&self) -> Result<Self::Tx, StoreError> {
         self.pool.begin().await.map_err(classify)
+    }
+
+    /// A record claimed by another instance falls due again when the claim ends (if that
+    /// instance died; otherwise it decides the record first).
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        let sql = Sql::new(
+            "SELECT min(GREATEST(due_at, coalesce(claim_until, due_at))) \
+             FROM imported_devices WHERE status = 0",
+        );
+        match self.pool().row(&sql).await? {
+            Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
+            None => Ok(None),
+        }
+    }
+
+    /// Listens for imports through any instance (`NOTIFY`), reconnecting after a lost
+    /// connection (and waking then too: imports may have come meanwhile).
+    async fn watch_due(&self, wake: Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(classify)?;
+        listener.listen(DUE_CHANNEL).await.map_err(classify)?;
+        tokio::spawn(async move {
+            let mut pause = Duration::from_millis(250);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => {
+                        pause = Duration::from_millis(250);
+                        wake();
+                    }
+                    // The connection was lost; the next try_recv reconnects.
+                    Ok(None) => wake(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the notification channel; retrying");
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(Duration::from_secs(10));
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// One transaction: add one to every key (in key order, so that concurrent requests lock
+    /// rows in the same order), and roll back when any count went over its limit.
+    async fn count_request(
+        &self,
+        window: i64,
+        keys: &[(String, u32)],
+    ) -> Result<Option<bool>, StoreError> {
+        let mut sorted: Vec<&(String, u32)> = keys.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        sorted.dedup_by(|a, b| a.0 == b.0);
+        let mut upsert = Sql::new("INSERT INTO throttle_windows (key, window_start, count) ");
+        upsert.values(&sorted, |row, (key, _)| {
+            row.bind(key.as_str()).bind(window).bind(1i64);
+        });
+        upsert.push(
+            " ON CONFLICT (key, window_start) DO UPDATE SET count = throttle_windows.count + 1 \
+             RETURNING key, count",
+        );
+        let mut tx = self.write().await?;
+        let counts = tx.rows(&upsert).await?;
+        let mut admitted = true;
+        for row in &counts {
+            let key = row.text(0)?;
+            let count = row.int(1)?;
+            if sorted
+                .iter()
+                .any(|(k, limit)| *k == key && count > i64::from(*limit))
+            {
+                admitted = false;
+            }
+        }
+        if admitted {
+            Tx::commit(tx).await?;
+        }
+        // Old windows go now and then.
+        if self.requests.fetch_add(1, Ordering::Relaxed) % 1024 == 0 {
+            let mut pool = self.pool.clone();
+            pool.exec(&Sql::with(
+                "DELETE FROM throttle_windows WHERE window_start < $1",
+                vec![(window - 1).into()],
+            ))
+            .await?;
+        }
+        Ok(Some(admitted))
+    }
+
+    fn after_import(&self) -> Option<Sql> {
+        Some(Sql::new(&format!("SELECT pg_notify('{DUE_CHANNEL}', '')")))
     }
 
     /// Claim, decode outside any transaction, then decide and write in a transaction that

@@ -17,7 +17,7 @@ use crate::OpenError;
 use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
 use crate::sql::{Arg, Dialect, Exec, Record, Sql, Value};
-use crate::time_codec::to_micros;
+use crate::time_codec::{from_micros, to_micros};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
@@ -184,6 +184,19 @@ impl Backend for SqliteBackend {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)
+    }
+
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        let sql = Sql::new("SELECT min(due_at) FROM imported_devices WHERE status = 0");
+        match self.pool().row(&sql).await? {
+            Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
+            None => Ok(None),
+        }
+    }
+
+    /// One process: its own imports wake its worker.
+    async fn watch_due(&self, _: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// The due records, decided and written in one write transaction: one process, one writer,
