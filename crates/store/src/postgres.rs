@@ -325,7 +325,11 @@ impl Backend for PgBackend {
             Tx::commit(tx).await?;
         }
         // Old windows go now and then.
-        if self.requests.fetch_add(1, Ordering::Relaxed) % 1024 == 0 {
+        if self
+            .requests
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
             let mut pool = self.pool.clone();
             pool.exec(&Sql::with(
                 "DELETE FROM throttle_windows WHERE window_start < $1",
