@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
-const T0: OffsetDateTime = datetime!(2026-11-28 12:00:00.123456 UTC);
+pub const T0: OffsetDateTime = datetime!(2026-11-28 12:00:00.123456 UTC);
 
 pub fn batch(n: usize, upload: UploadTarget) -> ImportBatch {
     let ids = (0..n).map(|_| Uuid::now_v7()).collect();
@@ -266,7 +266,7 @@ pub async fn import_into_missing_upload_writes_nothing(store: Arc<dyn Store>) {
 }
 
 /// A batch of devices with real (synthetic) hashes, due at `due`.
-fn hashed(serials: &[&str], due: OffsetDateTime) -> ImportBatch {
+pub fn hashed(serials: &[&str], due: OffsetDateTime) -> ImportBatch {
     let mut b = batch(serials.len(), UploadTarget::None);
     for (device, serial) in b.devices.iter_mut().zip(serials) {
         device.serial_number = (*serial).to_owned();
@@ -279,7 +279,7 @@ fn hashed(serials: &[&str], due: OffsetDateTime) -> ImportBatch {
     b
 }
 
-async fn state_of(
+pub async fn state_of(
     store: &Arc<dyn Store>,
     t: &TenantId,
     id: Uuid,

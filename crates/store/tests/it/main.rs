@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod conformance;
+mod instances;
 
 use std::sync::Arc;
 
