@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod hash;
+mod postgres;
 mod serve;
 
 /// An HTTP client for the tests (with the TLS provider the build uses installed first).

@@ -6,24 +6,24 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Running {
-    child: Child,
+pub(crate) struct Running {
+    pub(crate) child: Child,
     /// The last listener's URL (https when TLS is on).
-    base: String,
+    pub(crate) base: String,
     /// Every listener's URL, as printed.
-    urls: Vec<String>,
+    pub(crate) urls: Vec<String>,
     /// The CA file printed for `--tls self-signed`.
-    ca: Option<String>,
-    token: String,
+    pub(crate) ca: Option<String>,
+    pub(crate) token: String,
     /// What the server logs, drained continuously so that a full pipe never blocks it.
-    log: std::thread::JoinHandle<String>,
+    pub(crate) log: std::thread::JoinHandle<String>,
 }
 
 fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
     start_with(data_dir, &["--listen", "127.0.0.1:0"], extra_env)
 }
 
-fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Running {
+pub(crate) fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Running {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"));
     command
         .arg("serve")
@@ -78,7 +78,7 @@ fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Run
 }
 
 /// Stops the server with SIGTERM and returns what it logged.
-fn stop(mut running: Running) -> String {
+pub(crate) fn stop(mut running: Running) -> String {
     let pid = running.child.id().to_string();
     assert!(
         Command::new("kill")
@@ -298,7 +298,7 @@ fn bad_settings_exit_2_with_a_message() {
     assert_eq!(output.status.code(), Some(2));
 }
 
-fn import_body(prefix: &str, n: usize) -> serde_json::Value {
+pub(crate) fn import_body(prefix: &str, n: usize) -> serde_json::Value {
     let devices: Vec<serde_json::Value> = (0..n)
         .map(|i| {
             let serial = format!("{prefix}-{i:04}");

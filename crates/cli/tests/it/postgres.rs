@@ -1,0 +1,339 @@
+//! Several `autopilot-graph serve` processes on one PostgreSQL, as an MSP runs them: the real
+//! binary, real sockets, a real database. Skips without `TEST_DATABASE_URL` (the README's test
+//! command starts a throwaway PostgreSQL); CI requires it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sqlx::Connection as _;
+
+use crate::serve::{Running, import_body, start_with, stop};
+
+const IMPORTED: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+
+/// `base + path` asking for the count of what `filter` matches.
+fn count_url(base: &str, path: &str, filter: &str) -> String {
+    let encoded: String = filter
+        .chars()
+        .map(|c| match c {
+            ' ' => "%20".to_owned(),
+            '\'' => "%27".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("{base}{path}?$count=true&$top=1&$filter={encoded}")
+}
+
+async fn count(client: &reqwest::Client, running: &Running, path: &str, filter: &str) -> u64 {
+    let reply = client
+        .get(count_url(&running.base, path, filter))
+        .bearer_auth(&running.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let body: Value = reply.json().await.unwrap();
+    body["@odata.count"].as_u64().unwrap()
+}
+
+fn kill_9(running: Running) {
+    let pid = running.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = running.child;
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigkill() {
+    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--processing-delay",
+        "0s..6s",
+        "--claim-lease",
+        "3s",
+        "--throttle",
+        "off",
+    ];
+    let a = start_with(dir.path(), &args, &[]);
+    let b = start_with(dir.path(), &args, &[]);
+    let client = crate::client();
+    // 20,000 devices in 40 imports of 500, alternating between the instances.
+    for i in 0..40 {
+        let target = if i % 2 == 0 { &a } else { &b };
+        let reply = client
+            .post(format!("{}{IMPORTED}/import", target.base))
+            .bearer_auth(&target.token)
+            .json(&import_body(&format!("MULTI{i:02}"), 500))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "import {i}");
+    }
+    // Mid-way (records fall due over 6 s), one instance dies without a word.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    kill_9(a);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = count(
+            &client,
+            &b,
+            IMPORTED,
+            "state/deviceImportStatus eq 'unknown'",
+        )
+        .await;
+        if left == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{left} records never decided");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Every record decided once: all complete, one registered device each, none twice.
+    let complete = count(
+        &client,
+        &b,
+        IMPORTED,
+        "state/deviceImportStatus eq 'complete'",
+    )
+    .await;
+    assert_eq!(complete, 20_000);
+    assert_eq!(count(&client, &b, DEVICES, "groupTag eq ''").await, 20_000);
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (records, distinct, joined): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT d.registration_id), count(a.id) \
+         FROM imported_devices d LEFT JOIN autopilot_devices a \
+         ON a.tenant = d.tenant AND a.id = d.registration_id WHERE d.status = 3",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!((records, distinct, joined), (20_000, 20_000, 20_000));
+    let devices: i64 = sqlx::query_scalar("SELECT count(*) FROM autopilot_devices")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(devices, 20_000, "no device registered twice");
+    // Both instances did registration work (the last claim on each record names its taker).
+    let takers: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT claimed_by) FROM imported_devices WHERE status = 3",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(takers, 2, "the work was spread over both instances");
+    let log = stop(b);
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_hardware_through_both_instances_at_once() {
+    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--processing-delay",
+        "0s",
+        "--throttle",
+        "off",
+    ];
+    let a = start_with(dir.path(), &args, &[]);
+    let b = start_with(dir.path(), &args, &[]);
+    let client = crate::client();
+    let body = import_body("SAME", 10);
+    let (ra, rb) = tokio::join!(
+        client
+            .post(format!("{}{IMPORTED}/import", a.base))
+            .bearer_auth(&a.token)
+            .json(&body)
+            .send(),
+        client
+            .post(format!("{}{IMPORTED}/import", b.base))
+            .bearer_auth(&b.token)
+            .json(&body)
+            .send(),
+    );
+    assert_eq!(ra.unwrap().status(), 200);
+    assert_eq!(rb.unwrap().status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(
+        &client,
+        &a,
+        IMPORTED,
+        "state/deviceImportStatus eq 'unknown'",
+    )
+    .await
+        > 0
+    {
+        assert!(Instant::now() < deadline, "records never decided");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Each piece of hardware: one record complete, the other 806.
+    assert_eq!(
+        count(
+            &client,
+            &a,
+            IMPORTED,
+            "state/deviceImportStatus eq 'complete'"
+        )
+        .await,
+        10
+    );
+    assert_eq!(
+        count(&client, &b, IMPORTED, "state/deviceErrorCode eq 806").await,
+        10
+    );
+    assert_eq!(count(&client, &a, DEVICES, "groupTag eq ''").await, 10);
+    stop(a);
+    stop(b);
+}
+
+/// A PostgreSQL cluster of this test's own (it is stopped and started during the test).
+struct Cluster {
+    url: String,
+    dir: String,
+}
+
+impl Cluster {
+    fn script() -> std::path::PathBuf {
+        autopilot_testkit::workspace_root().join("scripts/throwaway-postgres")
+    }
+
+    fn start() -> Option<Cluster> {
+        autopilot_testkit::postgres::server_url()?;
+        let out = Command::new(Self::script()).arg("start").output().unwrap();
+        assert!(
+            out.status.success(),
+            "cannot start a PostgreSQL cluster: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap()
+                .to_owned()
+        };
+        Some(Cluster {
+            url: field("TEST_DATABASE_URL="),
+            dir: field("PGTEST_DIR="),
+        })
+    }
+
+    fn run(&self, verb: &str) {
+        let status = Command::new(Self::script())
+            .args([verb, &self.dir])
+            .status()
+            .unwrap();
+        assert!(status.success(), "throwaway-postgres {verb}");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script())
+            .args(["stop", &self.dir])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_503_then_service_resumes_and_nothing_is_lost() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &cluster.url,
+        "--processing-delay",
+        "3s",
+    ];
+    let server = start_with(dir.path(), &args, &[]);
+    let client = crate::client();
+    let import = |prefix: &'static str| {
+        client
+            .post(format!("{}{IMPORTED}/import", server.base))
+            .bearer_auth(&server.token)
+            .json(&import_body(prefix, 200))
+            .send()
+    };
+    assert_eq!(import("BEFORE").await.unwrap().status(), 200);
+
+    cluster.run("pause");
+    // While the database is down: Graph-shaped 503s with Retry-After, for reads and writes.
+    for reply in [
+        client
+            .get(format!("{}{IMPORTED}", server.base))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap(),
+        import("DURING").await.unwrap(),
+    ] {
+        assert_eq!(reply.status(), 503);
+        let retry: u64 = reply.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry >= 1);
+        let body: Value = reply.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "ServiceUnavailable");
+    }
+    // The worker keeps failing its rounds meanwhile (records fall due during the outage).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    cluster.run("resume");
+
+    // Service resumes by itself; the records imported before the outage are all decided, and
+    // new imports work.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let reply = client
+            .get(count_url(
+                &server.base,
+                IMPORTED,
+                "state/deviceImportStatus eq 'complete'",
+            ))
+            .bearer_auth(&server.token)
+            .send()
+            .await
+            .unwrap();
+        if reply.status() == 200 {
+            let body: Value = reply.json().await.unwrap();
+            if body["@odata.count"] == 200 {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no recovery after the outage");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(import("AFTER").await.unwrap().status(), 200);
+    let total = count(&client, &server, IMPORTED, "serialNumber ne ''").await;
+    assert_eq!(
+        total, 400,
+        "the 200 before and the 200 after; none of the refused ones"
+    );
+    let log = stop(server);
+    assert!(!log.contains("panicked"), "{log}");
+}
