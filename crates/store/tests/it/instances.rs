@@ -82,7 +82,7 @@ async fn two_instances_registering_the_same_hardware_at_once_one_wins() {
         rest += b.process_due(now, 10).await.unwrap().processed;
         assert_eq!(ra.processed + rb.processed + rest, 2, "round {round}");
         let store: Arc<dyn Store> = a.clone();
-        let mut outcomes = vec![
+        let mut outcomes = [
             state_of(&store, &t, first[0].id).await,
             state_of(&store, &t, second[0].id).await,
         ];
