@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 base, token, devices = sys.argv[1], sys.argv[2], int(sys.argv[3])
+backend = sys.argv[4] if len(sys.argv) > 4 else "SQLite"
 root = base + "/beta/deviceManagement/windowsAutopilotDeviceIdentities"
 headers = {"Authorization": "Bearer " + token}
 rng = random.Random(7)
@@ -48,7 +49,7 @@ def run(name, make_url, n=50):
     return statistics.median(times)
 
 
-print(f"OData latency at {devices} registered devices (SQLite, release build, one client)")
+print(f"OData latency at {devices} registered devices ({backend}, release build, one client)")
 run("contains(serialNumber,'<8 chars>')", lambda: q(f"contains(serialNumber,'{rng.choice(serials)[-8:]}')"))
 run("serialNumber eq", lambda: q(f"serialNumber eq '{rng.choice(serials)}'"))
 run("startswith(serialNumber,'<15 chars>')", lambda: q(f"startswith(serialNumber,'{rng.choice(serials)[:15]}')"))

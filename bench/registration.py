@@ -1,13 +1,19 @@
-"""Timing half of bench/registration.sh: imports the devices in 500-device calls, then polls
-until all are registered, and prints the figures. Standard library only."""
+"""Timing half of bench/registration.sh and bench/postgres.sh: imports the devices in
+500-device calls from two client threads (spread over the given servers, comma-separated, in
+turn), then polls until all are registered, and prints the figures. Standard library only.
+
+Usage: registration.py BASE[,BASE...] TOKEN DEVICES_JSON [LABEL]"""
 
 import json
 import sys
+import threading
 import time
 import urllib.request
 
-base, token, devices_file = sys.argv[1], sys.argv[2], sys.argv[3]
+bases, token, devices_file = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
+label = sys.argv[4] if len(sys.argv) > 4 else "one server"
 devices = json.load(open(devices_file))
+base = bases[0]
 imported = base + "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
 registered = base + "/beta/deviceManagement/windowsAutopilotDeviceIdentities"
 headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
@@ -25,12 +31,22 @@ def get(url):
         return r.read().decode()
 
 
+def send(share):
+    for i, body in share:
+        target = bases[i % len(bases)] + "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
+        request = urllib.request.Request(target + "/import", data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request) as r:
+            assert r.status == 200
+            r.read()
+
+
 start = time.perf_counter()
-for body in bodies:
-    request = urllib.request.Request(imported + "/import", data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request) as r:
-        assert r.status == 200
-        r.read()
+numbered = list(enumerate(bodies))
+threads = [threading.Thread(target=send, args=(numbered[k::2],)) for k in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
 accepted = time.perf_counter()
 while True:
     count = int(get(registered + "/$count"))
@@ -53,6 +69,6 @@ while url:
 assert unknown == 0 and errors == 0, (unknown, errors)
 
 n = len(devices)
-print(f"registration benchmark: {n} devices in {len(bodies)} imports of 500, processing delay 0 s")
+print(f"registration benchmark, {label}: {n} devices in {len(bodies)} imports of 500 from 2 client threads, processing delay 0 s")
 print(f"  imports accepted in        {accepted - start:8.2f} s  ({n / (accepted - start):8.0f} devices/s)")
 print(f"  all registered after       {done - start:8.2f} s  ({n / (done - start):8.0f} devices/s)")

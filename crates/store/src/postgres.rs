@@ -201,37 +201,32 @@ impl PgBackend {
     /// returns them in due order with their hashes.
     async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Record>, StoreError> {
         let mut pool = self.pool.clone();
-        let now_micros = to_micros(now);
-        let claimed = pool
+        // RETURNING gives the round's columns (ROUND_COLUMNS, then due_at), in no order.
+        let mut claimed = pool
             .rows(&Sql::with(
-                "UPDATE imported_devices d SET claimed_by = $1, claim_until = $2 \
-                 FROM (SELECT tenant, id FROM imported_devices \
+                "WITH c AS (SELECT tenant, id FROM imported_devices \
                        WHERE status = 0 AND due_at <= $3 \
                          AND (claim_until IS NULL OR claim_until < $3) \
-                       ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) c \
-                 WHERE d.tenant = c.tenant AND d.id = c.id RETURNING d.id",
+                       ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 UPDATE imported_devices d SET claimed_by = $1, claim_until = $2 FROM c \
+                 WHERE d.tenant = c.tenant AND d.id = c.id \
+                 RETURNING d.tenant, d.id, d.import_id, d.serial_number, d.group_tag, \
+                 d.product_key, d.assigned_user, (SELECT h.hash FROM imported_hashes h \
+                 WHERE h.tenant = d.tenant AND h.id = d.id), d.due_at",
                 vec![
                     self.instance.as_str().into(),
                     to_micros(now + self.lease).into(),
-                    now_micros.into(),
+                    to_micros(now).into(),
                     i64::from(limit).into(),
                 ],
             ))
             .await?;
-        if claimed.is_empty() {
-            return Ok(Vec::new());
+        let mut keyed = Vec::with_capacity(claimed.len());
+        for row in claimed.drain(..) {
+            keyed.push(((row.int(8)?, row.text(1)?), row));
         }
-        pool.rows(&Sql::with(
-            &format!(
-                "SELECT {} FROM imported_devices d \
-                 JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
-                 WHERE d.claimed_by = $1 AND d.status = 0 AND d.claim_until >= $2 \
-                 ORDER BY d.due_at, d.id",
-                round::ROUND_COLUMNS
-            ),
-            vec![self.instance.as_str().into(), now_micros.into()],
-        ))
-        .await
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(keyed.into_iter().map(|(_, row)| row).collect())
     }
 }
 
@@ -365,11 +360,14 @@ impl Backend for PgBackend {
         loop {
             attempt += 1;
             let mut tx = self.write().await?;
+            // The records still ours (a claim outlived by its lease may have been taken over),
+            // locked until the outcome is written. Through the partial index of due records.
             let held = tx
                 .rows(&Sql::with(
                     "SELECT tenant, id FROM imported_devices \
-                     WHERE claimed_by = $1 AND status = 0 ORDER BY tenant, id FOR UPDATE",
-                    vec![self.instance.as_str().into()],
+                     WHERE status = 0 AND due_at <= $2 AND claimed_by = $1 \
+                     ORDER BY tenant, id FOR UPDATE",
+                    vec![self.instance.as_str().into(), to_micros(now).into()],
                 ))
                 .await?;
             let held: std::collections::HashSet<(String, String)> = held
@@ -380,8 +378,8 @@ impl Backend for PgBackend {
                 .iter()
                 .filter(|r| held.contains(&(r.tenant().to_owned(), r.id().to_owned())))
                 .collect();
-            let result =
-                round::decide_and_write(&mut tx, &mine, now, Some(self.instance.as_str())).await;
+            // The rows are locked and ours: the outcome needs no guard of its own.
+            let result = round::decide_and_write(&mut tx, &mine, now, false).await;
             match result {
                 Ok(report) => {
                     Tx::commit(tx).await?;

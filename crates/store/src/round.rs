@@ -76,12 +76,12 @@ struct Outcome<'a> {
 
 /// Applies rules 2 to 5 to `records` (in due order; a registration made in this round counts
 /// for the later records) against the registry as `tx` sees it, and writes the outcome.
-/// `claim`: only records still held by this claim are updated (PostgreSQL).
+/// `guard`: only records still `unknown` are updated (for callers that hold no row locks).
 pub(crate) async fn decide_and_write(
     tx: &mut impl Exec,
     records: &[&Evaluated],
     now: OffsetDateTime,
-    claim: Option<&str>,
+    guard: bool,
 ) -> Result<ProcessReport, StoreError> {
     let keys: Vec<&str> = records
         .iter()
@@ -211,13 +211,12 @@ pub(crate) async fn decide_and_write(
             ") UPDATE imported_devices SET status = v.status, \
              registration_id = v.registration_id, error_code = v.error_code, \
              error_name = v.error_name FROM v \
-             WHERE imported_devices.tenant = v.tenant AND imported_devices.id = v.id \
-             AND imported_devices.status = 0",
+             WHERE imported_devices.tenant = v.tenant AND imported_devices.id = v.id",
         );
-        if let Some(claim) = claim {
-            update
-                .push(" AND imported_devices.claimed_by = ")
-                .bind(claim);
+        // A filter on the table's side here makes PostgreSQL misjudge the join when its
+        // statistics lag a burst of imports (a hash over every pending record per chunk).
+        if guard {
+            update.push(" AND imported_devices.status = 0");
         }
         tx.exec(&update).await?;
     }

@@ -225,7 +225,7 @@ impl Backend for SqliteBackend {
             .map(Evaluated::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let records: Vec<&Evaluated> = records.iter().collect();
-        let report = round::decide_and_write(&mut tx, &records, now, None).await?;
+        let report = round::decide_and_write(&mut tx, &records, now, true).await?;
         Tx::commit(tx).await?;
         Ok(report)
     }
