@@ -63,6 +63,10 @@ deep = url
 last = run(f"page {pages} of the $top=1000 walk", lambda: deep, n=20)
 print(f"{'':48} page {pages} / page 1 = {last / first:.2f}")
 run("$count", lambda: root + "/$count", n=20)
+if backend != "SQLite":
+    # On PostgreSQL every case function lowers the same column, which the pg_trgm index
+    # serves: there is no unindexed form of the query to compare with.
+    sys.exit(0)
 indexed = run("contains, trigram index (again, for the ratio)", lambda: q(f"contains(serialNumber,'{rng.choice(serials)[-8:]}')"), n=20)
 scan = run("same contains as a full scan (no index)", lambda: q(f"contains(tolower(serialNumber),'{rng.choice(serials)[-8:].lower()}')"), n=10)
 print(f"{'':48} full scan / indexed = {scan / indexed:.0f}x")

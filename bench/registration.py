@@ -1,10 +1,11 @@
 """Timing half of bench/registration.sh and bench/postgres.sh: imports the devices in
-500-device calls from two client threads (spread over the given servers, comma-separated, in
+500-device calls from CLIENTS client threads (default 2; spread over the given servers, comma-separated, in
 turn), then polls until all are registered, and prints the figures. Standard library only.
 
 Usage: registration.py BASE[,BASE...] TOKEN DEVICES_JSON [LABEL]"""
 
 import json
+import os
 import sys
 import threading
 import time
@@ -42,7 +43,8 @@ def send(share):
 
 start = time.perf_counter()
 numbered = list(enumerate(bodies))
-threads = [threading.Thread(target=send, args=(numbered[k::2],)) for k in range(2)]
+clients = int(os.environ.get("CLIENTS", "2"))
+threads = [threading.Thread(target=send, args=(numbered[k::clients],)) for k in range(clients)]
 for t in threads:
     t.start()
 for t in threads:
@@ -69,6 +71,6 @@ while url:
 assert unknown == 0 and errors == 0, (unknown, errors)
 
 n = len(devices)
-print(f"registration benchmark, {label}: {n} devices in {len(bodies)} imports of 500 from 2 client threads, processing delay 0 s")
+print(f"registration benchmark, {label}: {n} devices in {len(bodies)} imports of 500 from {clients} client threads, processing delay 0 s")
 print(f"  imports accepted in        {accepted - start:8.2f} s  ({n / (accepted - start):8.0f} devices/s)")
 print(f"  all registered after       {done - start:8.2f} s  ({n / (done - start):8.0f} devices/s)")

@@ -17,6 +17,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
+/// hyper's default largest read buffer (8 KiB + 100 x 4 KiB).
+const READ_BUFFER: usize = 8 * 1024 + 100 * 4096;
+
 /// The scheme a request came in on, put in its extensions for `@odata.nextLink` and
 /// `@odata.context`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,9 +28,9 @@ pub struct Scheme(pub &'static str);
 /// Connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnLimits {
-    /// The most bytes of request line and headers. Up to this size the dispatcher answers an
-    /// oversize head with a Graph error (431); hyper's own buffer, twice this size, cuts off
-    /// anything larger with a bare 431.
+    /// The most bytes of request line and headers. Up to hyper's read buffer (about 400 KiB,
+    /// or twice this if larger) the dispatcher answers an oversize head with a Graph error
+    /// (431); hyper cuts off anything larger with a bare 431.
     pub max_header_bytes: usize,
     /// The most header fields in one request.
     pub max_headers: usize,
@@ -180,8 +183,9 @@ async fn serve_connection<S>(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.client_timeout)
-        // hyper refuses buffers under 8 KiB.
-        .max_buf_size(limits.max_header_bytes.saturating_mul(2).max(8 * 1024))
+        // The read buffer bounds the request head too (hyper answers a bare 431 beyond it);
+        // hyper's own default size (about 400 KiB) reads large import bodies in few calls.
+        .max_buf_size(limits.max_header_bytes.saturating_mul(2).max(READ_BUFFER))
         .max_headers(limits.max_headers);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
