@@ -34,4 +34,4 @@ for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
 base=$(sed -n 1p "$work/serve.out" | grep -o 'http://[0-9.:]*')
 token=$(sed -n 3p "$work/serve.out")
 
-python3 bench/registration.py "$base" "$token" "$work/devices.json"
+CLIENTS="${CLIENTS:-1}" python3 bench/registration.py "$base" "$token" "$work/devices.json" "SQLite, one server"
