@@ -337,3 +337,93 @@ async fn a_database_outage_is_503_then_service_resumes_and_nothing_is_lost() {
     let log = stop(server);
     assert!(!log.contains("panicked"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_limits_hold_across_instances() {
+    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--processing-delay",
+        "1h",
+    ];
+    let a = start_with(dir.path(), &args, &[]);
+    let b = start_with(dir.path(), &args, &[]);
+    let client = crate::client();
+    // Intune's limit: 100 writes per application per 20-second window. Start early in a
+    // window, so that the burst stays inside one.
+    loop {
+        let second = time::OffsetDateTime::now_utc()
+            .unix_timestamp()
+            .rem_euclid(20);
+        if second < 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut statuses = Vec::new();
+    for i in 0..101 {
+        let target = if i % 2 == 0 { &a } else { &b };
+        let reply = client
+            .post(format!("{}{IMPORTED}/import", target.base))
+            .bearer_auth(&target.token)
+            .json(&import_body(&format!("THR{i:03}"), 1))
+            .send()
+            .await
+            .unwrap();
+        let retry = reply
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        statuses.push((reply.status().as_u16(), retry));
+    }
+    // Each instance saw about 50 writes; together they reached the limit.
+    assert!(
+        statuses[..100].iter().all(|(s, _)| *s == 200),
+        "{statuses:?}"
+    );
+    let (status, retry) = &statuses[100];
+    assert_eq!(*status, 429);
+    let retry: u64 = retry.as_deref().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "Retry-After {retry}");
+    // Reads are held to their own, higher limit.
+    let reply = client
+        .get(format!("{}{IMPORTED}", b.base))
+        .bearer_auth(&b.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    stop(a);
+    stop(b);
+}
+
+#[test]
+fn a_postgres_password_never_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "postgres://autopilot:s3cret-pw@127.0.0.1:1/autopilot",
+        ])
+        .env("AUTOPILOT_GRAPH_DATA_DIR", dir.path())
+        .env("AUTOPILOT_GRAPH_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stderr.contains("autopilot:***@127.0.0.1:1"), "{stderr}");
+    assert!(
+        !stderr.contains("s3cret-pw") && !stdout.contains("s3cret-pw"),
+        "{stderr}"
+    );
+}
