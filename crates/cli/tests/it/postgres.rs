@@ -427,3 +427,89 @@ fn a_postgres_password_never_shows() {
         "{stderr}"
     );
 }
+
+#[test]
+fn postgresql_over_tls_is_verified() {
+    if autopilot_testkit::postgres::server_url().is_none() {
+        return;
+    }
+    // The server's certificate: our own self-signed set (a CA and a certificate for
+    // 127.0.0.1), its key readable by the user PostgreSQL runs as.
+    let certs = tempfile::tempdir().unwrap();
+    let (_, files) = autopilot_server::tls::self_signed(certs.path()).unwrap();
+    let key_dir = tempfile::tempdir().unwrap();
+    let key = key_dir.path().join("server.key");
+    std::fs::copy(&files.key, &key).unwrap();
+    let cert = key_dir.path().join("server.crt");
+    std::fs::copy(&files.cert, &cert).unwrap();
+    if nix_is_root() {
+        for path in [key_dir.path(), key.as_path(), cert.as_path()] {
+            assert!(
+                Command::new("chown")
+                    .args(["postgres"])
+                    .arg(path)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+    }
+    let out = Command::new(Cluster::script())
+        .arg("start")
+        .env(
+            "PG_EXTRA_OPTIONS",
+            format!(
+                "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            ),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .to_owned()
+    };
+    let cluster = Cluster {
+        url: field("TEST_DATABASE_URL="),
+        dir: field("PGTEST_DIR="),
+    };
+    let migrate = |url: &str| {
+        Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+            .args(["migrate", "--database-url", url])
+            .output()
+            .unwrap()
+    };
+    // Verified against the CA: connects.
+    let verified = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        cluster.url,
+        files.ca_cert.display()
+    );
+    let output = migrate(&verified);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Without the CA, the system's roots do not vouch for the server: refused.
+    let output = migrate(&format!("{}?sslmode=verify-full", cluster.url));
+    assert_eq!(output.status.code(), Some(2));
+    // Plain connections still work where TLS is only preferred.
+    assert!(migrate(&cluster.url).status.success());
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
