@@ -74,6 +74,72 @@ pub struct CsvFile {
     pub encoding: TextEncoding,
     pub bom: bool,
     pub rows: Vec<CsvRow>,
+    /// Where the file breaks the Intune portal's rules (`--strict` refuses the file for any).
+    pub portal_findings: Vec<Finding>,
+}
+
+/// A place where a file breaks one of the portal's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// 1-based line number.
+    pub line: u64,
+    pub message: String,
+}
+
+/// The portal's row limit per file.
+pub const PORTAL_MAX_ROWS: usize = 500;
+
+/// The headers the portal accepts, exactly (the documented one and the shorter ones
+/// `Get-WindowsAutopilotInfo` writes).
+const PORTAL_HEADERS: [&str; 3] = [
+    "Device Serial Number,Windows Product ID,Hardware Hash",
+    "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag",
+    "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User",
+];
+
+/// The portal's rules, line by line: the header exactly as documented (case-sensitive), no
+/// quotation marks, no extra columns, at most 500 devices.
+fn portal_rules(text: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut columns = 0;
+    let mut rows = 0usize;
+    for (i, line) in text.split('\n').enumerate() {
+        let number = u64::try_from(i + 1).unwrap_or(u64::MAX);
+        let at = |message: String| Finding {
+            line: number,
+            message,
+        };
+        if line.contains('"') {
+            findings.push(at("quotation marks are not allowed".to_owned()));
+        }
+        if i == 0 {
+            columns = line.split(',').count();
+            if !PORTAL_HEADERS.contains(&line) {
+                findings.push(at(format!(
+                    "the header must be exactly \"{}\" (optionally followed by \",Group Tag\" \
+                     and \",Assigned User\"; headers are case-sensitive), not \"{line}\"",
+                    PORTAL_HEADERS[0]
+                )));
+            }
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        rows += 1;
+        let fields = line.split(',').count();
+        if fields > columns {
+            findings.push(at(format!(
+                "extra columns are not allowed ({fields} fields; the header has {columns})"
+            )));
+        }
+        if rows == PORTAL_MAX_ROWS + 1 {
+            findings.push(at(format!(
+                "more than {PORTAL_MAX_ROWS} devices in one file (the portal's limit)"
+            )));
+        }
+    }
+    findings
 }
 
 /// The columns of the documented header, and the legacy `OrderID` column that
@@ -97,6 +163,7 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile> {
     let (text, encoding, bom) = decode_text(bytes);
     // The csv crate miscounts lines after CRLF; Windows writes CRLF, so count on plain LF.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let portal_findings = portal_rules(&text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -144,6 +211,7 @@ pub fn parse(bytes: &[u8]) -> Result<CsvFile> {
         encoding,
         bom,
         rows,
+        portal_findings,
     })
 }
 
@@ -180,6 +248,43 @@ mod tests {
             assert_eq!(file.rows[1].product_id, "123");
             assert_eq!(file.rows[1].line, 3);
         }
+    }
+
+    #[test]
+    fn each_portal_rule_is_reported_with_its_line() {
+        let ok = parse(CSV.as_bytes()).unwrap();
+        assert!(ok.portal_findings.is_empty(), "{:?}", ok.portal_findings);
+        let findings = |text: &str| -> Vec<(u64, String)> {
+            parse(text.as_bytes())
+                .unwrap()
+                .portal_findings
+                .into_iter()
+                .map(|f| (f.line, f.message))
+                .collect()
+        };
+        let case = findings("device serial number,Windows Product ID,Hardware Hash\nS1,,T0E=\n");
+        assert_eq!(case.len(), 1);
+        assert_eq!(case[0].0, 1);
+        assert!(case[0].1.contains("case-sensitive"));
+        let quotes = findings(
+            "Device Serial Number,Windows Product ID,Hardware Hash\nS1,,T0E=\n\"S2\",,T0E=\n",
+        );
+        assert_eq!(
+            quotes,
+            vec![(3, "quotation marks are not allowed".to_owned())]
+        );
+        let extra = findings("Device Serial Number,Windows Product ID,Hardware Hash\nS1,,T0E=,x\n");
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra[0].0, 2);
+        assert!(extra[0].1.starts_with("extra columns"));
+        let mut many = "Device Serial Number,Windows Product ID,Hardware Hash\n".to_owned();
+        for i in 0..501 {
+            many.push_str(&format!("S{i},,T0E=\n"));
+        }
+        let limit = findings(&many);
+        assert_eq!(limit.len(), 1);
+        assert_eq!(limit[0].0, 502);
+        assert!(limit[0].1.contains("500"));
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! `autopilot-graph`: the project's one binary.
 //!
-//! Subcommands: `serve` (the Graph server), `token` (development tokens), `hash inspect` and
-//! `hash generate`. The client side of this crate (CSV reading, reports) does not depend on any
+//! Subcommands: `serve` (the Graph server), `token` (development tokens), `migrate`, `app add`,
+//! `group-id`, `import` (Autopilot CSVs into Graph), `devices` (registered devices), `hash
+//! inspect` and `hash generate`. The client side of this crate (CSV reading, reports) does not depend on any
 //! server crate, so it can become a lighter binary of its own later.
 
 mod csvfile;
+mod devices;
+mod graph;
 mod hash;
+mod import;
 mod output;
+mod progress;
 mod serve;
 
 use std::process::ExitCode;
@@ -36,6 +41,12 @@ enum Command {
     /// Applications for the client-credentials token endpoint.
     #[command(subcommand)]
     App(serve::AppCommand),
+    /// Import Autopilot CSV files: checked offline, sent in batches, followed until every
+    /// device is registered or failed, reported line by line.
+    Import(Box<import::ImportArgs>),
+    /// The registered Autopilot devices: list, get, delete, export as CSV.
+    #[command(subcommand)]
+    Devices(devices::DevicesCommand),
     /// Inspect, validate and generate Autopilot hardware hashes, offline.
     #[command(subcommand)]
     Hash(hash::HashCommand),
@@ -53,6 +64,8 @@ fn main() -> ExitCode {
         Command::App(command) => serve::app(command),
         Command::Migrate(args) => serve::migrate(args),
         Command::Hash(command) => hash::run(command),
+        Command::Import(args) => import::run(*args),
+        Command::Devices(command) => devices::run(command),
     };
     match result {
         Ok(code) => code,

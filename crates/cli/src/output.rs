@@ -23,6 +23,10 @@ impl Out {
         writeln!(self.inner)
     }
 
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.inner.write_all(bytes)
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }

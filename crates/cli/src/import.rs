@@ -1,0 +1,645 @@
+//! `autopilot-graph import`: Autopilot CSV files into Intune's Graph API (our server or the
+//! real one). Everything is checked offline first; valid rows go in batches through the
+//! `import` action; the records are then polled until decided, with progress; the report names
+//! every line.
+//!
+//! Exit codes: 0 every row registered, 1 some rows failed, 2 invalid input or usage, 3 transport
+//! or authentication failure, 130 interrupted (Ctrl-C).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use base64::Engine as _;
+use clap::Args;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::csvfile::{self, CsvRow};
+use crate::graph::{Graph, GraphFailure};
+use crate::output::error_line;
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Autopilot CSV files (UTF-16 or UTF-8, with or without BOM, or ANSI; CRLF or LF).
+    #[arg(required = true, value_name = "FILE.csv")]
+    pub files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub graph: crate::graph::GraphArgs,
+
+    /// Apply the Intune portal's rules exactly: the documented header (case-sensitive), no
+    /// quotation marks, no extra columns, at most 500 rows; a file that breaks one, or holds an
+    /// invalid hash or a duplicate, is refused whole (exit 2).
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Check everything offline and report; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Devices per `import` call.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub batch_size: u32,
+
+    /// `import` calls in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub concurrency: u32,
+
+    /// The group tag for every device, in place of the files' own.
+    #[arg(long)]
+    pub group_tag: Option<String>,
+
+    /// How long to wait for the records to be decided.
+    #[arg(long, default_value = "30m", value_parser = autopilot_server::delay::parse_duration)]
+    pub timeout: time::Duration,
+
+    /// Delete the imported records at the end (the registered devices stay), as
+    /// `Import-AutopilotCSV` does.
+    #[arg(long)]
+    pub cleanup: bool,
+
+    /// The report's format: a table for people, JSON or CSV for programs.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub output: String,
+
+    /// Where to write the failed rows as a CSV to fix and import again. Default:
+    /// `<first file>.failed.csv`, written only when rows failed.
+    #[arg(long, value_name = "FILE.csv")]
+    pub failures: Option<PathBuf>,
+}
+
+/// One CSV line and what became of it.
+#[derive(Debug, Clone, Serialize)]
+struct Line {
+    file: String,
+    line: u64,
+    serial_number: String,
+    outcome: Outcome,
+    error_code: i32,
+    error_name: String,
+    message: String,
+    registered_device_id: String,
+    #[serde(skip)]
+    row: CsvRow,
+    /// The imported record's id, once sent.
+    #[serde(skip)]
+    record_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Outcome {
+    /// Valid offline, not sent yet (or `--dry-run`).
+    Ready,
+    /// Sent; the service is deciding.
+    Processing,
+    Registered,
+    /// Rejected by the service (802, 806, 808, duplicate) or by the `import` call.
+    Failed,
+    /// Not sent: the hash is invalid or the hardware is in the files twice.
+    Invalid,
+    /// Sent, but the outcome is unknown (timeout, interruption, lost connection).
+    Unknown,
+}
+
+impl Outcome {
+    fn failed(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Invalid | Outcome::Unknown)
+    }
+}
+
+const INVALID_HASH: (i32, &str) = (802, "InvalidZtdHardwareHash");
+
+fn file_label(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Reads every file and checks every row offline.
+fn check_offline(args: &ImportArgs) -> Result<(Vec<Line>, Vec<String>), ExitCode> {
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen: HashMap<String, (String, u64)> = HashMap::new();
+    for path in &args.files {
+        let label = file_label(path);
+        let file = match csvfile::read(path) {
+            Ok(file) => file,
+            Err(e) => {
+                error_line(&format!("{label}: {e:#}"));
+                return Err(ExitCode::from(2));
+            }
+        };
+        for finding in &file.portal_findings {
+            problems.push(format!("{label}:{}: {}", finding.line, finding.message));
+        }
+        for row in file.rows {
+            let mut line = Line {
+                file: label.clone(),
+                line: row.line,
+                serial_number: row.serial_number.clone(),
+                outcome: Outcome::Ready,
+                error_code: 0,
+                error_name: String::new(),
+                message: String::new(),
+                registered_device_id: String::new(),
+                row,
+                record_id: None,
+            };
+            let text: String = line
+                .row
+                .hardware_hash
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(&text);
+            let verdict = match &bytes {
+                Ok(bytes) => autopilot_domain::registration::evaluate(bytes, &line.serial_number)
+                    .map_err(|_| match autopilot_hwhash::decode_bytes(bytes) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "the hash names no hardware it could be recognised by".into(),
+                    }),
+                Err(e) => Err(format!("the hash is not base64: {e}")),
+            };
+            match verdict {
+                Err(reason) => {
+                    line.outcome = Outcome::Invalid;
+                    (line.error_code, line.error_name) =
+                        (INVALID_HASH.0, INVALID_HASH.1.to_owned());
+                    line.message = reason;
+                }
+                Ok(facts) => {
+                    if !facts
+                        .serial_number
+                        .eq_ignore_ascii_case(line.serial_number.trim())
+                    {
+                        line.message = format!(
+                            "the CSV serial differs from the hash's ({})",
+                            facts.serial_number
+                        );
+                        problems.push(format!(
+                            "{label}:{}: warning: serial {} in the CSV, {} in the hash",
+                            line.line, line.serial_number, facts.serial_number
+                        ));
+                    }
+                    if let Some((file, first)) = seen.get(&facts.hardware_key) {
+                        let dup = autopilot_domain::registration::DUPLICATED;
+                        line.outcome = Outcome::Invalid;
+                        (line.error_code, line.error_name) = (dup.code, dup.name.to_owned());
+                        line.message = format!("the same hardware as {file}:{first}");
+                    } else {
+                        seen.insert(facts.hardware_key.clone(), (label.clone(), line.line));
+                    }
+                }
+            }
+            lines.push(line);
+        }
+    }
+    Ok((lines, problems))
+}
+
+/// `autopilot-graph import`.
+pub fn run(args: ImportArgs) -> Result<ExitCode> {
+    let (mut lines, problems) = match check_offline(&args) {
+        Ok(checked) => checked,
+        Err(code) => return Ok(code),
+    };
+    let invalid: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Invalid)
+        .collect();
+    for problem in &problems {
+        error_line(&format!(
+            "{problem}{}",
+            if args.strict {
+                ""
+            } else {
+                " (the portal would refuse this; read anyway)"
+            }
+        ));
+    }
+    if args.strict && (!problems.is_empty() || !invalid.is_empty()) {
+        for line in &invalid {
+            error_line(&format!(
+                "{}:{}: {} {}: {}",
+                line.file, line.line, line.error_code, line.error_name, line.message
+            ));
+        }
+        error_line("--strict: refused; nothing was sent");
+        return Ok(ExitCode::from(2));
+    }
+    if lines.is_empty() {
+        error_line("the files hold no devices");
+        return Ok(ExitCode::from(2));
+    }
+    if args.dry_run {
+        report(&args, &lines)?;
+        return Ok(exit_code(&lines, false));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let transport_failed = runtime.block_on(send_and_follow(&args, &mut lines))?;
+    report(&args, &lines)?;
+    if let Some(code) = transport_failed {
+        return Ok(code);
+    }
+    Ok(exit_code(&lines, false))
+}
+
+fn exit_code(lines: &[Line], interrupted: bool) -> ExitCode {
+    if interrupted {
+        ExitCode::from(130)
+    } else if lines.iter().any(|l| l.outcome.failed()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The body of one `import` call.
+fn batch_body(lines: &[&Line], group_tag: Option<&str>) -> Value {
+    let devices: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            json!({
+                "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+                "serialNumber": l.row.serial_number,
+                "productKey": l.row.product_id,
+                "hardwareIdentifier": l.row.hardware_hash.split_whitespace().collect::<String>(),
+                "groupTag": group_tag.map(str::to_owned).or_else(|| l.row.group_tag.clone()).unwrap_or_default(),
+                "assignedUserPrincipalName": l.row.assigned_user.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({ "importedWindowsAutopilotDeviceIdentities": devices })
+}
+
+/// Sends the valid rows, follows them until decided, cleans up if asked. `Some(code)` when the
+/// run ended on a transport or authentication failure, or an interruption.
+async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option<ExitCode>> {
+    let graph = match Graph::connect(&args.graph).await {
+        Ok(graph) => Arc::new(graph),
+        Err(e) => {
+            error_line(&format!("{e:#}"));
+            return Ok(Some(ExitCode::from(
+                if e.is::<crate::graph::UsageError>() {
+                    2
+                } else {
+                    3
+                },
+            )));
+        }
+    };
+    let progress = crate::progress::Progress::new(lines.len() as u64);
+    let valid: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].outcome == Outcome::Ready)
+        .collect();
+    progress.failed(lines.iter().filter(|l| l.outcome.failed()).count());
+
+    // Batches, a bounded number in flight; a batch that succeeded is never sent again.
+    let batch_size = usize::try_from(args.batch_size).unwrap_or(500);
+    let batches: Vec<Vec<usize>> = valid.chunks(batch_size).map(<[usize]>::to_vec).collect();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(
+        usize::try_from(args.concurrency).unwrap_or(4),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, batch) in batches.iter().enumerate() {
+        let refs: Vec<&Line> = batch.iter().map(|&i| &lines[i]).collect();
+        let body = batch_body(&refs, args.group_tag.as_deref());
+        let graph = graph.clone();
+        let semaphore = semaphore.clone();
+        let batch = batch.clone();
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            (n, batch, graph.import(&body).await)
+        });
+    }
+    let mut fatal: Option<GraphFailure> = None;
+    let mut sent = 0usize;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    let mut interrupted = false;
+    loop {
+        let next = tokio::select! {
+            next = tasks.join_next() => next,
+            _ = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                tasks.abort_all();
+                continue;
+            }
+        };
+        let Some(joined) = next else { break };
+        let Ok((_, batch, result)) = joined else {
+            continue; // aborted by the interruption
+        };
+        match result {
+            Ok(records) => {
+                sent += batch.len();
+                for (&i, record) in batch.iter().zip(records.iter()) {
+                    lines[i].outcome = Outcome::Processing;
+                    lines[i].record_id = record["id"].as_str().map(str::to_owned);
+                }
+                progress.imported(sent);
+            }
+            Err(GraphFailure::Rejected {
+                status,
+                code,
+                message,
+            }) => {
+                for &i in &batch {
+                    lines[i].outcome = Outcome::Failed;
+                    lines[i].error_name = code.clone();
+                    lines[i].message = format!("the import call was refused ({status}): {message}");
+                }
+                progress.failed(lines.iter().filter(|l| l.outcome.failed()).count());
+            }
+            Err(failure) => {
+                for &i in &batch {
+                    lines[i].outcome = Outcome::Unknown;
+                    lines[i].message = failure.to_string();
+                }
+                if fatal.is_none() {
+                    fatal = Some(failure);
+                    tasks.abort_all();
+                }
+            }
+        }
+    }
+    if interrupted || fatal.is_some() {
+        progress.finish();
+        for line in lines
+            .iter_mut()
+            .filter(|l| l.outcome == Outcome::Processing)
+        {
+            line.outcome = Outcome::Unknown;
+            line.message = "sent; not followed to the end".into();
+        }
+        let not_sent = lines.iter().filter(|l| l.outcome == Outcome::Ready).count();
+        error_line(&format!(
+            "{}: {sent} devices were sent, {not_sent} were not",
+            if interrupted {
+                "interrupted"
+            } else {
+                "stopped"
+            }
+        ));
+        if let Some(failure) = fatal {
+            error_line(&format!("{failure}"));
+            return Ok(Some(ExitCode::from(3)));
+        }
+        return Ok(Some(ExitCode::from(130)));
+    }
+
+    // Follow the records until none is `unknown`.
+    let deadline =
+        Instant::now() + Duration::try_from(args.timeout).unwrap_or(Duration::from_secs(1800));
+    let mut pause = Duration::from_millis(500);
+    loop {
+        let pending: HashMap<String, usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.outcome == Outcome::Processing)
+            .filter_map(|(i, l)| l.record_id.clone().map(|id| (id, i)))
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let records = match graph.list_imported().await {
+            Ok(records) => records,
+            Err(failure) => {
+                error_line(&format!("{failure}"));
+                progress.finish();
+                return Ok(Some(ExitCode::from(3)));
+            }
+        };
+        let mut changed = false;
+        for record in &records {
+            let Some(&i) = record["id"].as_str().and_then(|id| pending.get(id)) else {
+                continue;
+            };
+            let state = &record["state"];
+            match state["deviceImportStatus"].as_str().unwrap_or("unknown") {
+                "complete" => {
+                    lines[i].outcome = Outcome::Registered;
+                    lines[i].registered_device_id = state["deviceRegistrationId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    changed = true;
+                }
+                "error" => {
+                    lines[i].outcome = Outcome::Failed;
+                    lines[i].error_code =
+                        i32::try_from(state["deviceErrorCode"].as_i64().unwrap_or(0)).unwrap_or(0);
+                    lines[i].error_name = state["deviceErrorName"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    changed = true;
+                }
+                _ => {}
+            }
+        }
+        progress.decided(
+            lines
+                .iter()
+                .filter(|l| l.outcome == Outcome::Registered)
+                .count(),
+            lines.iter().filter(|l| l.outcome.failed()).count(),
+        );
+        if Instant::now() >= deadline {
+            for line in lines
+                .iter_mut()
+                .filter(|l| l.outcome == Outcome::Processing)
+            {
+                line.outcome = Outcome::Unknown;
+                line.message = "still processing at the timeout".into();
+            }
+            break;
+        }
+        // Adaptive: look again soon while records move, less often while they do not.
+        pause = if changed {
+            Duration::from_millis(500)
+        } else {
+            (pause * 3 / 2).min(Duration::from_secs(15))
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = &mut interrupt => {
+                progress.finish();
+                error_line(&format!("interrupted: all {sent} devices were sent; their outcome is not followed"));
+                for line in lines.iter_mut().filter(|l| l.outcome == Outcome::Processing) {
+                    line.outcome = Outcome::Unknown;
+                    line.message = "sent; not followed to the end".into();
+                }
+                return Ok(Some(ExitCode::from(130)));
+            }
+        }
+    }
+    progress.finish();
+
+    if args.cleanup {
+        let ids: Vec<String> = lines.iter().filter_map(|l| l.record_id.clone()).collect();
+        let mut failed = 0;
+        for id in &ids {
+            if graph.delete_imported(id).await.is_err() {
+                failed += 1;
+            }
+        }
+        if failed > 0 {
+            error_line(&format!(
+                "cleanup: {failed} of {} records could not be deleted",
+                ids.len()
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// Totals by outcome.
+fn totals(lines: &[Line]) -> Value {
+    let count = |o: Outcome| lines.iter().filter(|l| l.outcome == o).count();
+    json!({
+        "rows": lines.len(),
+        "registered": count(Outcome::Registered),
+        "failed": count(Outcome::Failed),
+        "invalid": count(Outcome::Invalid),
+        "unknown": count(Outcome::Unknown) + count(Outcome::Processing),
+        "ready": count(Outcome::Ready),
+    })
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Ready => "ready",
+        Outcome::Processing => "processing",
+        Outcome::Registered => "registered",
+        Outcome::Failed => "failed",
+        Outcome::Invalid => "invalid",
+        Outcome::Unknown => "unknown",
+    }
+}
+
+fn report(args: &ImportArgs, lines: &[Line]) -> Result<()> {
+    let mut out = crate::output::Out::new();
+    match args.output.as_str() {
+        "json" => out.json(&json!({ "lines": lines, "totals": totals(lines) }))?,
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "file",
+                "line",
+                "serialNumber",
+                "outcome",
+                "errorCode",
+                "errorName",
+                "message",
+                "registeredDeviceId",
+            ])?;
+            for l in lines {
+                w.write_record([
+                    l.file.as_str(),
+                    &l.line.to_string(),
+                    &l.serial_number,
+                    outcome_name(l.outcome),
+                    &l.error_code.to_string(),
+                    &l.error_name,
+                    &l.message,
+                    &l.registered_device_id,
+                ])?;
+            }
+            out.raw(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+        }
+        _ => {
+            let width = lines
+                .iter()
+                .map(|l| l.file.len() + l.line.to_string().len() + 1)
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let serial = lines
+                .iter()
+                .map(|l| l.serial_number.len())
+                .max()
+                .unwrap_or(6)
+                .max(6);
+            out.line(format!(
+                "{:width$}  {:serial$}  {:10}  {:>4}  {:30}  {}",
+                "LINE", "SERIAL", "OUTCOME", "CODE", "NAME", "DEVICE ID / MESSAGE"
+            ))?;
+            for l in lines {
+                let place = format!("{}:{}", l.file, l.line);
+                let detail = if l.registered_device_id.is_empty() {
+                    l.message.as_str()
+                } else {
+                    l.registered_device_id.as_str()
+                };
+                let code = if l.error_code == 0 {
+                    String::new()
+                } else {
+                    l.error_code.to_string()
+                };
+                out.line(format!(
+                    "{place:width$}  {:serial$}  {:10}  {code:>4}  {:30}  {detail}",
+                    l.serial_number,
+                    outcome_name(l.outcome),
+                    l.error_name
+                ))?;
+            }
+            let t = totals(lines);
+            out.line(format!(
+                "{} rows: {} registered, {} failed, {} invalid (not sent), {} unknown{}",
+                t["rows"],
+                t["registered"],
+                t["failed"],
+                t["invalid"],
+                t["unknown"],
+                if t["ready"].as_u64().unwrap_or(0) > 0 {
+                    format!(", {} ready (dry run)", t["ready"])
+                } else {
+                    String::new()
+                }
+            ))?;
+        }
+    }
+    out.flush()?;
+    write_failures(args, lines)
+}
+
+/// The failed rows as an Autopilot CSV, ready to fix and import again.
+fn write_failures(args: &ImportArgs, lines: &[Line]) -> Result<()> {
+    let failed: Vec<&Line> = lines.iter().filter(|l| l.outcome.failed()).collect();
+    if failed.is_empty() || args.dry_run && args.failures.is_none() {
+        return Ok(());
+    }
+    let path = args.failures.clone().unwrap_or_else(|| {
+        let first = &args.files[0];
+        let stem = first
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("import");
+        first.with_file_name(format!("{stem}.failed.csv"))
+    });
+    let mut text = String::from(
+        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n",
+    );
+    for l in failed {
+        text.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            l.row.serial_number,
+            l.row.product_id,
+            l.row.hardware_hash.split_whitespace().collect::<String>(),
+            l.row.group_tag.clone().unwrap_or_default(),
+            l.row.assigned_user.clone().unwrap_or_default()
+        ));
+    }
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    error_line(&format!("failed rows written to {}", path.display()));
+    Ok(())
+}
