@@ -75,6 +75,7 @@ pub struct ImportArgs {
 
 /// One CSV line and what became of it.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Line {
     file: String,
     line: u64,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod hash;
+mod import;
 mod postgres;
 mod serve;
 
