@@ -486,10 +486,23 @@ async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option
     progress.finish();
 
     if args.cleanup {
+        // As many deletes in flight as imports were.
         let ids: Vec<String> = lines.iter().filter_map(|l| l.record_id.clone()).collect();
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(
+            usize::try_from(args.concurrency).unwrap_or(4),
+        ));
+        let mut deletes = tokio::task::JoinSet::new();
+        for id in ids.clone() {
+            let graph = graph.clone();
+            let semaphore = semaphore.clone();
+            deletes.spawn(async move {
+                let _permit = semaphore.acquire_owned().await;
+                graph.delete_imported(&id).await.is_ok()
+            });
+        }
         let mut failed = 0;
-        for id in &ids {
-            if graph.delete_imported(id).await.is_err() {
+        while let Some(done) = deletes.join_next().await {
+            if !matches!(done, Ok(true)) {
                 failed += 1;
             }
         }
