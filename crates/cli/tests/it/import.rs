@@ -442,3 +442,74 @@ fn devices_list_get_export_delete() {
     assert_eq!(output.status.code(), Some(2));
     stop(server);
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_says_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Records stay `unknown` for an hour: the import is following them when interrupted.
+    let server = start_with(
+        &data,
+        &["--listen", "127.0.0.1:0", "--processing-delay", "1h"],
+        &[],
+    );
+    let path = write(
+        dir.path(),
+        "slow.csv",
+        csv_text(&["INT-1", "INT-2", "INT-3"]).as_bytes(),
+    );
+    let child = bin()
+        .args(["import", "--url", &server.base, "--output", "json"])
+        .arg(&path)
+        .env("AUTOPILOT_GRAPH_TOKEN", &server.token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the server has the three records, then interrupt.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let client = crate::client();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    loop {
+        let count = rt.block_on(async {
+            client
+                .get(format!(
+                    "{}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/$count",
+                    server.base
+                ))
+                .bearer_auth(&server.token)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        });
+        if count == "3" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never imported");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("interrupted: all 3 devices were sent"),
+        "{}",
+        stderr(&output)
+    );
+    let report = json_report(&output);
+    assert_eq!(report["totals"]["unknown"], 3);
+    stop(server);
+}

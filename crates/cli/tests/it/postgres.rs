@@ -513,3 +513,68 @@ fn nix_is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_rides_out_a_database_outage_with_backoff() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &cluster.url,
+        "--processing-delay",
+        "0s",
+        "--throttle",
+        "off",
+    ];
+    let server = start_with(dir.path(), &args, &[]);
+    let csv = dir.path().join("outage.csv");
+    let mut text = "Device Serial Number,Windows Product ID,Hardware Hash\n".to_owned();
+    for i in 0..40 {
+        let serial = format!("OUT-{i:03}");
+        let hash = autopilot_hwhash::encode(
+            &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial).build(),
+        )
+        .unwrap();
+        text.push_str(&format!("{serial},,{hash}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    // The database goes down before the import starts and comes back 8 seconds later (the
+    // server waits 5 s for a connection before it answers 503): the import calls get 503 with
+    // Retry-After meanwhile, wait, and go through.
+    cluster.run("pause");
+    let child = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
+        .args([
+            "import",
+            "--url",
+            &server.base,
+            "--batch-size",
+            "10",
+            "--output",
+            "json",
+        ])
+        .arg(&csv)
+        .env("AUTOPILOT_GRAPH_TOKEN", &server.token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    cluster.run("resume");
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["totals"]["registered"], 40);
+    let log = stop(server);
+    assert!(log.contains("status=503"), "the server never answered 503");
+}
