@@ -38,7 +38,7 @@ async fn count(client: &reqwest::Client, running: &Running, path: &str, filter: 
     body["@odata.count"].as_u64().unwrap()
 }
 
-fn kill_9(running: Running) {
+fn kill_9(mut running: Running) {
     let pid = running.child.id().to_string();
     assert!(
         Command::new("kill")
@@ -47,8 +47,7 @@ fn kill_9(running: Running) {
             .unwrap()
             .success()
     );
-    let mut child = running.child;
-    let _ = child.wait();
+    let _ = running.child.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

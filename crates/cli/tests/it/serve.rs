@@ -16,7 +16,17 @@ pub(crate) struct Running {
     pub(crate) ca: Option<String>,
     pub(crate) token: String,
     /// What the server logs, drained continuously so that a full pipe never blocks it.
-    pub(crate) log: std::thread::JoinHandle<String>,
+    pub(crate) log: Option<std::thread::JoinHandle<String>>,
+}
+
+/// A server a failing test leaves behind is killed, not left running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 fn start(data_dir: &Path, extra_env: &[(&str, &str)]) -> Running {
@@ -73,7 +83,7 @@ pub(crate) fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &st
         urls,
         ca,
         token,
-        log,
+        log: Some(log),
     }
 }
 
@@ -99,7 +109,11 @@ pub(crate) fn stop(mut running: Running) -> String {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
-    running.log.join().unwrap()
+    running
+        .log
+        .take()
+        .map(|log| log.join().unwrap())
+        .unwrap_or_default()
 }
 
 fn token_command(data_dir: &Path, args: &[&str]) -> String {
@@ -334,10 +348,10 @@ async fn a_killed_server_resumes_registration_after_restart() {
         assert_eq!(reply.status(), 200);
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut child = running.child;
-    child.kill().unwrap(); // SIGKILL: no graceful anything
-    child.wait().unwrap();
-    running.log.join().unwrap();
+    let mut running = running;
+    running.child.kill().unwrap(); // SIGKILL: no graceful anything
+    running.child.wait().unwrap();
+    running.log.take().map(|log| log.join().unwrap());
 
     let again = start(&data, &[("AUTOPILOT_GRAPH_PROCESSING_DELAY", "0s")]);
     let imported = format!(
