@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::OpenError;
 use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
-use crate::sql::{Arg, Dialect, Exec, Record, Sql, Value};
+use crate::sql::{Dialect, Exec, Record, Sql, Value};
 use crate::time_codec::{from_micros, to_micros};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -105,22 +105,6 @@ impl SqlStore<PgBackend> {
     }
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, Postgres, PgArguments>,
-    args: &'q [Arg],
-) -> sqlx::query::Query<'q, Postgres, PgArguments> {
-    for arg in args {
-        query = match arg {
-            Arg::Text(v) => query.bind(v.as_str()),
-            Arg::OptText(v) => query.bind(v.as_deref()),
-            Arg::Int(v) => query.bind(*v),
-            Arg::OptInt(v) => query.bind(*v),
-            Arg::Bytes(v) => query.bind(v.as_slice()),
-        };
-    }
-    query
-}
-
 fn record(row: &PgRow) -> Result<Record, StoreError> {
     let mut values = Vec::with_capacity(row.len());
     for i in 0..row.len() {
@@ -142,59 +126,12 @@ fn record(row: &PgRow) -> Result<Record, StoreError> {
     Ok(Record(values))
 }
 
-async fn run_rows<'c, E>(executor: E, sql: &Sql) -> Result<Vec<Record>, StoreError>
-where
-    E: sqlx::Executor<'c, Database = Postgres>,
-{
-    let query = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
-        &sql.args,
-    );
-    let rows = query.fetch_all(executor).await.map_err(classify)?;
-    rows.iter().map(record).collect()
+/// PostgreSQL takes `$1`, `$2`, ... as they are.
+fn unchanged(text: &str) -> &str {
+    text
 }
 
-async fn run_exec<'c, E>(executor: E, sql: &Sql) -> Result<u64, StoreError>
-where
-    E: sqlx::Executor<'c, Database = Postgres>,
-{
-    let query = bind_all(
-        sqlx::query(sqlx::AssertSqlSafe(sql.text.as_str())),
-        &sql.args,
-    );
-    Ok(query
-        .execute(executor)
-        .await
-        .map_err(classify)?
-        .rows_affected())
-}
-
-#[async_trait]
-impl Exec for PgPool {
-    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
-        run_rows(&*self, sql).await
-    }
-    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
-        run_exec(&*self, sql).await
-    }
-}
-
-#[async_trait]
-impl Exec for Transaction<'static, Postgres> {
-    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
-        run_rows(&mut **self, sql).await
-    }
-    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
-        run_exec(&mut **self, sql).await
-    }
-}
-
-#[async_trait]
-impl Tx for Transaction<'static, Postgres> {
-    async fn commit(self) -> Result<(), StoreError> {
-        Transaction::commit(self).await.map_err(classify)
-    }
-}
+crate::sql::sqlx_exec!(Postgres, PgArguments, unchanged, record, classify);
 
 impl PgBackend {
     /// Claims up to `limit` due records that nobody holds (or whose holder's lease ended), and

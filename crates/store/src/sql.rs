@@ -209,6 +209,99 @@ pub(crate) trait Exec: Send {
     }
 }
 
+/// What each sqlx database needs to run [`Sql`]: binding the values, running a statement on a
+/// pool or in a transaction, and committing. `$text` may rewrite the statement first, `$record`
+/// converts a row, `$error` maps a driver error.
+macro_rules! sqlx_exec {
+    ($db:ty, $args:ty, $text:path, $record:path, $error:path) => {
+        fn bind_all<'q>(
+            mut query: sqlx::query::Query<'q, $db, $args>,
+            args: &'q [$crate::sql::Arg],
+        ) -> sqlx::query::Query<'q, $db, $args> {
+            use $crate::sql::Arg;
+            for arg in args {
+                query = match arg {
+                    Arg::Text(v) => query.bind(v.as_str()),
+                    Arg::OptText(v) => query.bind(v.as_deref()),
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::OptInt(v) => query.bind(*v),
+                    Arg::Bytes(v) => query.bind(v.as_slice()),
+                };
+            }
+            query
+        }
+
+        async fn run_rows<'c, E>(
+            executor: E,
+            sql: &$crate::sql::Sql,
+        ) -> Result<Vec<$crate::sql::Record>, autopilot_domain::StoreError>
+        where
+            E: sqlx::Executor<'c, Database = $db>,
+        {
+            let text = $text(&sql.text);
+            let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(&*text)), &sql.args);
+            let rows = query.fetch_all(executor).await.map_err($error)?;
+            rows.iter().map($record).collect()
+        }
+
+        async fn run_exec<'c, E>(
+            executor: E,
+            sql: &$crate::sql::Sql,
+        ) -> Result<u64, autopilot_domain::StoreError>
+        where
+            E: sqlx::Executor<'c, Database = $db>,
+        {
+            let text = $text(&sql.text);
+            let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(&*text)), &sql.args);
+            Ok(query
+                .execute(executor)
+                .await
+                .map_err($error)?
+                .rows_affected())
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::sql::Exec for sqlx::Pool<$db> {
+            async fn rows(
+                &mut self,
+                sql: &$crate::sql::Sql,
+            ) -> Result<Vec<$crate::sql::Record>, autopilot_domain::StoreError> {
+                run_rows(&*self, sql).await
+            }
+            async fn exec(
+                &mut self,
+                sql: &$crate::sql::Sql,
+            ) -> Result<u64, autopilot_domain::StoreError> {
+                run_exec(&*self, sql).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::sql::Exec for sqlx::Transaction<'static, $db> {
+            async fn rows(
+                &mut self,
+                sql: &$crate::sql::Sql,
+            ) -> Result<Vec<$crate::sql::Record>, autopilot_domain::StoreError> {
+                run_rows(&mut **self, sql).await
+            }
+            async fn exec(
+                &mut self,
+                sql: &$crate::sql::Sql,
+            ) -> Result<u64, autopilot_domain::StoreError> {
+                run_exec(&mut **self, sql).await
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::common::Tx for sqlx::Transaction<'static, $db> {
+            async fn commit(self) -> Result<(), autopilot_domain::StoreError> {
+                sqlx::Transaction::commit(self).await.map_err($error)
+            }
+        }
+    };
+}
+pub(crate) use sqlx_exec;
+
 /// The SQL the two databases write differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {

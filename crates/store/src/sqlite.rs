@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::OpenError;
 use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
-use crate::sql::{Arg, Dialect, Exec, Record, Sql, Value};
+use crate::sql::{Dialect, Exec, Record, Sql, Value};
 use crate::time_codec::{from_micros, to_micros};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -105,22 +105,6 @@ fn positional(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
-    args: &'q [Arg],
-) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
-    for arg in args {
-        query = match arg {
-            Arg::Text(v) => query.bind(v.as_str()),
-            Arg::OptText(v) => query.bind(v.as_deref()),
-            Arg::Int(v) => query.bind(*v),
-            Arg::OptInt(v) => query.bind(*v),
-            Arg::Bytes(v) => query.bind(v.as_slice()),
-        };
-    }
-    query
-}
-
 fn record(row: &SqliteRow) -> Result<Record, StoreError> {
     let mut values = Vec::with_capacity(row.columns().len());
     for i in 0..row.columns().len() {
@@ -139,55 +123,7 @@ fn record(row: &SqliteRow) -> Result<Record, StoreError> {
     Ok(Record(values))
 }
 
-async fn run_rows<'c, E>(executor: E, sql: &Sql) -> Result<Vec<Record>, StoreError>
-where
-    E: sqlx::Executor<'c, Database = Sqlite>,
-{
-    let text = positional(&sql.text);
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(&*text)), &sql.args);
-    let rows = query.fetch_all(executor).await.map_err(backend)?;
-    rows.iter().map(record).collect()
-}
-
-async fn run_exec<'c, E>(executor: E, sql: &Sql) -> Result<u64, StoreError>
-where
-    E: sqlx::Executor<'c, Database = Sqlite>,
-{
-    let text = positional(&sql.text);
-    let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(&*text)), &sql.args);
-    Ok(query
-        .execute(executor)
-        .await
-        .map_err(backend)?
-        .rows_affected())
-}
-
-#[async_trait]
-impl Exec for SqlitePool {
-    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
-        run_rows(&*self, sql).await
-    }
-    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
-        run_exec(&*self, sql).await
-    }
-}
-
-#[async_trait]
-impl Exec for Transaction<'static, Sqlite> {
-    async fn rows(&mut self, sql: &Sql) -> Result<Vec<Record>, StoreError> {
-        run_rows(&mut **self, sql).await
-    }
-    async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
-        run_exec(&mut **self, sql).await
-    }
-}
-
-#[async_trait]
-impl Tx for Transaction<'static, Sqlite> {
-    async fn commit(self) -> Result<(), StoreError> {
-        Transaction::commit(self).await.map_err(backend)
-    }
-}
+crate::sql::sqlx_exec!(Sqlite, SqliteArguments, positional, record, backend);
 
 #[async_trait]
 impl Backend for SqliteBackend {

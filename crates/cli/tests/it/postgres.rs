@@ -38,6 +38,25 @@ async fn count(client: &reqwest::Client, running: &Running, path: &str, filter: 
     body["@odata.count"].as_u64().unwrap()
 }
 
+/// Waits until no imported record is `unknown` (bounded, so that a bug fails the test).
+async fn wait_decided(client: &reqwest::Client, running: &Running, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = count(
+            client,
+            running,
+            IMPORTED,
+            "state/deviceImportStatus eq 'unknown'",
+        )
+        .await;
+        if left == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{left} records never decided");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 fn kill_9(mut running: Running) {
     let pid = running.child.id().to_string();
     assert!(
@@ -86,21 +105,7 @@ async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigk
     // Mid-way (records fall due over 6 s), one instance dies without a word.
     tokio::time::sleep(Duration::from_secs(2)).await;
     kill_9(a);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let left = count(
-            &client,
-            &b,
-            IMPORTED,
-            "state/deviceImportStatus eq 'unknown'",
-        )
-        .await;
-        if left == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{left} records never decided");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    wait_decided(&client, &b, Duration::from_secs(120)).await;
     // Every record decided once: all complete, one registered device each, none twice.
     let complete = count(
         &client,
@@ -172,19 +177,7 @@ async fn the_same_hardware_through_both_instances_at_once() {
     );
     assert_eq!(ra.unwrap().status(), 200);
     assert_eq!(rb.unwrap().status(), 200);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count(
-        &client,
-        &a,
-        IMPORTED,
-        "state/deviceImportStatus eq 'unknown'",
-    )
-    .await
-        > 0
-    {
-        assert!(Instant::now() < deadline, "records never decided");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_decided(&client, &a, Duration::from_secs(60)).await;
     // Each piece of hardware: one record complete, the other 806.
     assert_eq!(
         count(
@@ -218,7 +211,16 @@ impl Cluster {
 
     fn start() -> Option<Cluster> {
         autopilot_testkit::postgres::server_url()?;
-        let out = Command::new(Self::script()).arg("start").output().unwrap();
+        Some(Self::start_with(""))
+    }
+
+    /// A cluster with more server settings (`-c name=value ...`).
+    fn start_with(options: &str) -> Cluster {
+        let out = Command::new(Self::script())
+            .arg("start")
+            .env("PG_EXTRA_OPTIONS", options)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "cannot start a PostgreSQL cluster: {}",
@@ -231,10 +233,10 @@ impl Cluster {
                 .unwrap()
                 .to_owned()
         };
-        Some(Cluster {
+        Cluster {
             url: field("TEST_DATABASE_URL="),
             dir: field("PGTEST_DIR="),
-        })
+        }
     }
 
     fn run(&self, verb: &str) {
@@ -453,34 +455,11 @@ fn postgresql_over_tls_is_verified() {
             );
         }
     }
-    let out = Command::new(Cluster::script())
-        .arg("start")
-        .env(
-            "PG_EXTRA_OPTIONS",
-            format!(
-                "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
-                cert.display(),
-                key.display()
-            ),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap()
-            .to_owned()
-    };
-    let cluster = Cluster {
-        url: field("TEST_DATABASE_URL="),
-        dir: field("PGTEST_DIR="),
-    };
+    let cluster = Cluster::start_with(&format!(
+        "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        cert.display(),
+        key.display()
+    ));
     let migrate = |url: &str| {
         Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
             .args(["migrate", "--database-url", url])

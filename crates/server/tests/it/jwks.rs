@@ -12,6 +12,17 @@ fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether the openssl command is there to make the tests' keys (required in CI).
+fn openssl_found() -> bool {
+    if Command::new("openssl").arg("version").output().is_ok() {
+        return true;
+    }
+    let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
+    assert!(!required, "openssl is needed to make the test's RSA keys");
+    eprintln!("skipping: openssl not found");
+    false
+}
+
 /// An RSA key pair from the openssl command: (PKCS#1 DER private key, JWK of the public key).
 fn rsa_key(dir: &std::path::Path, kid: &str) -> (Vec<u8>, Value) {
     let pem = dir.join(format!("{kid}.pem"));
@@ -58,10 +69,7 @@ fn sign(claims: &Value, kid: &str, der: &[u8]) -> String {
 
 #[tokio::test]
 async fn rs256_tokens_checked_against_a_jwks_file() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
-        assert!(!required, "openssl is needed to make the test's RSA keys");
-        eprintln!("skipping: openssl not found");
+    if !openssl_found() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -159,10 +167,7 @@ impl KeyEndpoint {
 
 #[tokio::test]
 async fn jwks_from_a_url_is_cached_and_fetched_again_for_a_rotated_key() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
-        assert!(!required, "openssl is needed to make the test's RSA keys");
-        eprintln!("skipping: openssl not found");
+    if !openssl_found() {
         return;
     }
     use autopilot_server::jwks::{FetchPolicy, JwksVerifier};
@@ -245,10 +250,7 @@ async fn jwks_from_a_url_is_cached_and_fetched_again_for_a_rotated_key() {
 
 #[tokio::test]
 async fn unknown_kids_fetch_at_most_once_per_interval() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
-        assert!(!required, "openssl is needed to make the test's RSA keys");
-        eprintln!("skipping: openssl not found");
+    if !openssl_found() {
         return;
     }
     use autopilot_server::jwks::{FetchPolicy, JwksVerifier};
