@@ -41,6 +41,20 @@ fn floor_base64_and_sha256(bencher: Bencher) {
     });
 }
 
+/// The floor again, decoding into the stack as the decoder does.
+#[divan::bench]
+fn floor_stack(bencher: Bencher) {
+    let text = SAMPLE.as_str();
+    bencher.bench(|| {
+        let mut bytes = [0u8; 3000];
+        base64::engine::general_purpose::STANDARD
+            .decode_slice(black_box(text), &mut bytes)
+            .unwrap();
+        let p = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+        black_box(Sha256::digest(&bytes[..p]))
+    });
+}
+
 /// The full decode: text, framing, checksum, every record, consistency checks.
 #[divan::bench]
 fn decode_and_validate(bencher: Bencher) {

@@ -1,6 +1,8 @@
 //! Decoding and validation, in the order of the format notes (text, container, records,
 //! consistency). The first failed check is the error; later findings become warnings.
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 use crate::error::{DecodeError, Warning};
@@ -434,14 +436,12 @@ impl RecordParser<'_> {
                 if value.len() != 14usize.saturating_add(n) || !n.is_multiple_of(2) {
                     return Err(size(expected));
                 }
-                let mut bus = utf16(f.rest(), offset, record_type)?;
-                if bus.ends_with('\0') {
-                    bus.pop();
-                }
+                let mut narrow = [0u8; UTF16_ON_STACK];
+                let bus = utf16(f.rest(), &mut narrow, offset, record_type)?;
                 h.network_adapters.push(NetworkAdapter {
                     physical_medium,
                     mac_address,
-                    bus,
+                    bus: bus.strip_suffix('\0').unwrap_or(&bus).to_owned(),
                 });
             }
             9 => {
@@ -510,15 +510,10 @@ impl RecordParser<'_> {
                 if !value.len().is_multiple_of(2) {
                     return Err(size("an even number (UTF-16)"));
                 }
-                let mut manufacturer = utf16(value, offset, record_type)?;
-                let model = match manufacturer.find('|') {
-                    Some(bar) => {
-                        let model = manufacturer.split_off(bar + 1);
-                        manufacturer.truncate(bar);
-                        model
-                    }
-                    None => std::mem::take(&mut manufacturer),
-                };
+                let mut narrow = [0u8; UTF16_ON_STACK];
+                let name = utf16(value, &mut narrow, offset, record_type)?;
+                let (manufacturer, model) = name.split_once('|').unwrap_or(("", &name));
+                let (manufacturer, model) = (manufacturer.to_owned(), model.to_owned());
                 h.gpu_names.push(GpuName {
                     manufacturer,
                     model,
@@ -583,7 +578,9 @@ fn nul_string(value: &[u8], offset: usize, record_type: u16) -> Result<String, D
             record_type,
         });
     };
-    if text.contains(&0) {
+    // A fold rather than `contains`: these strings are short, and a call to memchr costs more
+    // than the scan.
+    if text.iter().fold(false, |nul, &b| nul | (b == 0)) {
         return Err(DecodeError::InvalidString {
             offset,
             record_type,
@@ -593,29 +590,47 @@ fn nul_string(value: &[u8], offset: usize, record_type: u16) -> Result<String, D
     utf8(text, offset, record_type)
 }
 
-fn utf16(bytes: &[u8], offset: usize, record_type: u16) -> Result<String, DecodeError> {
+/// How many UTF-16 units are narrowed on the stack (a NIC bus name or a GPU name).
+const UTF16_ON_STACK: usize = 128;
+
+/// UTF-16LE text. It is nearly always short ASCII: then its low bytes are the text, narrowed into
+/// `narrow` without allocating.
+fn utf16<'n>(
+    bytes: &[u8],
+    narrow: &'n mut [u8; UTF16_ON_STACK],
+    offset: usize,
+    record_type: u16,
+) -> Result<Cow<'n, str>, DecodeError> {
     let invalid = || DecodeError::InvalidString {
         offset,
         record_type,
         problem: "string is not valid UTF-16",
     };
-    // Nearly always ASCII: take the low bytes in one pass, and fall back on the first other unit.
-    let mut ascii = Vec::with_capacity(bytes.len() / 2);
-    for unit in bytes.chunks_exact(2) {
-        match *unit {
-            [lo, 0] if lo.is_ascii() => ascii.push(lo),
-            _ => {
-                let units = bytes.chunks_exact(2).map(|w| match *w {
-                    [a, b] => u16::from_le_bytes([a, b]),
-                    _ => 0,
-                });
-                return char::decode_utf16(units)
-                    .collect::<Result<String, _>>()
-                    .map_err(|_| invalid());
-            }
+    let units = bytes.len() / 2;
+    if units <= UTF16_ON_STACK {
+        // One branch-free pass: copy the low bytes and collect every bit that is not ASCII.
+        let mut other = 0u8;
+        for (to, unit) in narrow.iter_mut().zip(bytes.chunks_exact(2)) {
+            let (lo, hi) = (unit.first().copied(), unit.get(1).copied());
+            let (lo, hi) = (lo.unwrap_or_default(), hi.unwrap_or_default());
+            other |= hi | (lo & 0x80);
+            *to = lo;
+        }
+        if other == 0 {
+            let ascii = narrow.get(..units).unwrap_or_default();
+            return std::str::from_utf8(ascii)
+                .map(Cow::Borrowed)
+                .map_err(|_| invalid());
         }
     }
-    String::from_utf8(ascii).map_err(|_| invalid())
+    let units = bytes.chunks_exact(2).map(|w| match *w {
+        [a, b] => u16::from_le_bytes([a, b]),
+        _ => 0,
+    });
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map(Cow::Owned)
+        .map_err(|_| invalid())
 }
 
 /// Cross-record checks: all findings here are warnings.
@@ -713,5 +728,56 @@ fn check_consistency(h: &HardwareHash, warnings: &mut Vec<Warning>) {
         {
             warnings.push(Warning::DisplaySizeMismatch);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    fn narrowed(bytes: &[u8]) -> Result<(String, bool), DecodeError> {
+        let mut narrow = [0u8; UTF16_ON_STACK];
+        utf16(bytes, &mut narrow, 0, 30).map(|t| {
+            let borrowed = matches!(t, Cow::Borrowed(_));
+            (t.into_owned(), borrowed)
+        })
+    }
+
+    #[test]
+    fn utf16_short_ascii_is_narrowed_on_the_stack() {
+        assert_eq!(narrowed(&units("PCI")).unwrap(), ("PCI".to_owned(), true));
+        assert_eq!(narrowed(&[]).unwrap(), (String::new(), true));
+    }
+
+    #[test]
+    fn utf16_beyond_ascii_or_the_stack_buffer_is_decoded_in_full() {
+        let long = "x".repeat(UTF16_ON_STACK + 1);
+        assert_eq!(narrowed(&units(&long)).unwrap(), (long, false));
+        let exact = "y".repeat(UTF16_ON_STACK);
+        assert_eq!(narrowed(&units(&exact)).unwrap(), (exact, true));
+        for text in [
+            "Grafik Ä|Modell",
+            "\u{0100}",
+            "\u{7f}\u{80}",
+            "GPU \u{1F600}",
+        ] {
+            assert_eq!(narrowed(&units(text)).unwrap(), (text.to_owned(), false));
+        }
+    }
+
+    #[test]
+    fn utf16_lone_surrogate_is_an_invalid_string() {
+        let err = narrowed(&0xD800u16.to_le_bytes()).unwrap_err();
+        assert!(matches!(
+            err,
+            DecodeError::InvalidString {
+                record_type: 30,
+                ..
+            }
+        ));
     }
 }
