@@ -122,16 +122,6 @@ pub fn decode_bytes_with(bytes: &[u8], options: DecodeOptions) -> Result<Decoded
             found: tag.to_vec(),
         });
     }
-    let computed: [u8; 32] = Sha256::digest(payload).into();
-    if digest != computed {
-        let mut stored = [0u8; 32];
-        stored.copy_from_slice(digest);
-        return Err(DecodeError::ChecksumMismatch {
-            payload_end,
-            stored,
-            computed,
-        });
-    }
 
     let padding_start = payload_end + CHECKSUM_RECORD_LEN;
     let padding = bytes.get(padding_start..).unwrap_or_default();
@@ -158,13 +148,88 @@ pub fn decode_bytes_with(bytes: &[u8], options: DecodeOptions) -> Result<Decoded
         lenient: options.lenient,
         seen: 0,
     };
+
+    // The checksum is checked before any record is judged, but it is computed while the records
+    // are read: SHA-256 spends most of its time waiting on its own previous round, and the
+    // parsing between its blocks runs in that shadow. The EK modulus, hashed to check the
+    // offline device id, is fed the same way. A record's error waits for the checksum's verdict.
+    let value = |span: &RecordSpan| {
+        let offset = usize::from(span.offset);
+        payload
+            .get(offset + 4..offset + usize::from(span.length))
+            .unwrap_or_default()
+    };
+    let ek = decoded
+        .records
+        .iter()
+        .find(|span| span.record_type == 25)
+        .map(value)
+        .filter(|ek| ek.len() == EK_MODULUS_LEN);
+    let mut checksum = Blockwise::new(payload);
+    let mut ek_digest = ek.map(Blockwise::new);
+    let mut failed = None;
     for span in &decoded.records {
-        let (offset, length) = (usize::from(span.offset), usize::from(span.length));
-        let value = payload.get(offset + 4..offset + length).unwrap_or_default();
-        parser.record(span.record_type, offset, value)?;
+        checksum.step();
+        if let Some(ek) = &mut ek_digest {
+            ek.step();
+        }
+        if failed.is_none()
+            && let Err(err) = parser.record(span.record_type, usize::from(span.offset), value(span))
+        {
+            failed = Some(err);
+        }
     }
-    check_consistency(&decoded.hash, &mut decoded.warnings);
+    let computed = checksum.finish();
+    if digest != computed {
+        let mut stored = [0u8; 32];
+        stored.copy_from_slice(digest);
+        return Err(DecodeError::ChecksumMismatch {
+            payload_end,
+            stored,
+            computed,
+        });
+    }
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    // The digest is of the first type-25 record, which is the key the inventory kept (a
+    // repeated record is ignored, and one of the wrong size is not a key).
+    let ek_digest = ek_digest
+        .map(Blockwise::finish)
+        .filter(|_| decoded.hash.tpm_ek_public.is_some());
+    check_consistency(&decoded.hash, ek_digest, &mut decoded.warnings);
     Ok(decoded)
+}
+
+/// The length of an RSA-2048 EK modulus, the only size a type-25 record has.
+const EK_MODULUS_LEN: usize = 256;
+
+/// SHA-256 fed one 64-byte block per step, so that other work can run between the blocks.
+struct Blockwise<'a> {
+    sha: Sha256,
+    blocks: std::slice::Chunks<'a, u8>,
+}
+
+impl<'a> Blockwise<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Blockwise {
+            sha: Sha256::new(),
+            blocks: bytes.chunks(64),
+        }
+    }
+
+    fn step(&mut self) {
+        if let Some(block) = self.blocks.next() {
+            self.sha.update(block);
+        }
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        for block in self.blocks.by_ref() {
+            self.sha.update(block);
+        }
+        self.sha.finalize().into()
+    }
 }
 
 /// Walks the TLV records between the header and the payload end.
@@ -634,7 +699,7 @@ fn utf16<'n>(
 }
 
 /// Cross-record checks: all findings here are warnings.
-fn check_consistency(h: &HardwareHash, warnings: &mut Vec<Warning>) {
+fn check_consistency(h: &HardwareHash, ek_digest: Option<[u8; 32]>, warnings: &mut Vec<Warning>) {
     match &h.tool {
         None => warnings.push(Warning::MissingToolInfo),
         Some(tool) => {
@@ -663,7 +728,7 @@ fn check_consistency(h: &HardwareHash, warnings: &mut Vec<Warning>) {
             });
         }
         if odid.kind == OfflineDeviceIdKind::TPM_EK {
-            match h.ek_digest() {
+            match ek_digest {
                 Some(digest) if digest != odid.id => {
                     warnings.push(Warning::OfflineDeviceIdMismatch);
                 }

@@ -544,3 +544,67 @@ fn consistency_findings_are_warnings() {
     }
     assert_eq!(d.tool.unwrap().local_time(), None);
 }
+
+#[test]
+fn checksum_verdict_comes_before_record_errors() {
+    // A string without its terminator, then a record after it: sealed, the record's error;
+    // with one checksum byte flipped, the checksum's, though the records are read first.
+    let mut bytes = framed(&[(16, b"HP".to_vec()), (14, b"S1\0".to_vec())]);
+    assert_eq!(
+        decode_bytes(&bytes).unwrap_err().kind(),
+        ErrorKind::StringNotTerminated
+    );
+    let p = usize::from(u16::from_le_bytes([bytes[2], bytes[3]]));
+    bytes[p + 4] ^= 1;
+    assert_eq!(
+        decode_bytes(&bytes).unwrap_err().kind(),
+        ErrorKind::ChecksumMismatch
+    );
+}
+
+#[test]
+fn offline_device_id_is_checked_against_the_first_ek_kept() {
+    let h = SyntheticDevice::new("Contoso", "Laptop", "S1").build();
+    let ek = h.tpm_ek_public.clone().unwrap().0;
+    let odid = h.offline_device_id.unwrap();
+    let mut odid_value = odid.status.to_le_bytes().to_vec();
+    for word in [odid.kind.0, odid.declared_length, odid.reserved] {
+        odid_value.extend_from_slice(&word.to_le_bytes());
+    }
+    odid_value.extend_from_slice(&odid.id);
+    let warned = |records: &[(u16, Vec<u8>)], lenient: bool| {
+        let d = decode_bytes_with(&framed(records), DecodeOptions { lenient }).unwrap();
+        let w = |x: &Warning| d.warnings.contains(x);
+        (
+            w(&Warning::OfflineDeviceIdMismatch),
+            w(&Warning::OfflineDeviceIdUnverifiable),
+        )
+    };
+    let mut other = ek.clone();
+    other[0] ^= 1;
+    // The matching key, then a repeated one that does not match: the first is the one kept.
+    assert_eq!(
+        warned(
+            &[
+                (25, ek.clone()),
+                (11, odid_value.clone()),
+                (25, other.clone())
+            ],
+            false
+        ),
+        (false, false)
+    );
+    assert_eq!(
+        warned(
+            &[(25, other), (11, odid_value.clone()), (25, ek.clone())],
+            false
+        ),
+        (true, false)
+    );
+    // A key of the wrong size is kept raw (leniently) and checks nothing.
+    assert_eq!(
+        warned(&[(25, ek[..255].to_vec()), (11, odid_value.clone())], true),
+        (false, true)
+    );
+    assert_eq!(warned(&[(11, odid_value)], false), (false, true));
+}
