@@ -446,43 +446,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     .create_upload(&ctx.principal.tenant, id, state.clock.now())
                     .await,
             )?;
-            let context = format!(
-                "{}deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/$entity",
-                ctx.metadata()
-            );
-            let mut response = json(
-                StatusCode::CREATED,
-                &Entity {
-                    context: &context,
-                    entity: UploadWire::from(&upload),
-                },
-            );
-            set_location(
-                &mut response,
-                &format!(
-                    "{}/{}/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads('{id}')",
-                    ctx.origin,
-                    ctx.target.version.as_str()
-                ),
-            );
-            Ok(response)
+            Ok(created(&ctx, UPLOADS, id, UploadWire::from(&upload)))
         }
         (Resource::UploadItem { key }, Method::GET) => {
             let id = key_or_404(&key, "importedWindowsAutopilotDeviceIdentityUpload")?;
             match store(state.store.get_upload(&ctx.principal.tenant, id).await)? {
-                Some(upload) => {
-                    let context = format!(
-                        "{}deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/$entity",
-                        ctx.metadata()
-                    );
-                    Ok(json(
-                        StatusCode::OK,
-                        &Entity {
-                            context: &context,
-                            entity: UploadWire::from(&upload),
-                        },
-                    ))
-                }
+                Some(upload) => Ok(single(&ctx, UPLOADS, UploadWire::from(&upload))),
                 None => Err(GraphError::not_found(
                     "importedWindowsAutopilotDeviceIdentityUpload",
                     &key,
@@ -514,8 +483,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             let id = key_or_404(&key, "windowsAutopilotDeviceIdentity")?;
             match store(state.store.get_device(&ctx.principal.tenant, id).await)? {
                 Some(device) => {
-                    let set = "deviceManagement/windowsAutopilotDeviceIdentities";
-                    let e = &entity::AUTOPILOT_DEVICE;
+                    let (set, e) = (DEVICES, &entity::AUTOPILOT_DEVICE);
                     Ok(match ctx.target.version {
                         Version::V1 => entity_response(&ctx, e, set, &DeviceWireV1::from(&device)),
                         Version::Beta => {
@@ -567,10 +535,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         (Resource::Profiles, Method::GET) => {
             let profiles = store(state.store.list_profiles(&ctx.principal.tenant).await)?;
             let value: Vec<Value> = profiles.iter().map(profiles::profile_json).collect();
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles",
-                ctx.metadata()
-            );
+            let context = format!("{}{PROFILES}", ctx.metadata());
             Ok(json(
                 StatusCode::OK,
                 &Collection {
@@ -606,41 +571,16 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     .put_profile(&ctx.principal.tenant, &profile)
                     .await,
             )?;
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
-                ctx.metadata()
-            );
-            let mut response = json(
-                StatusCode::CREATED,
-                &Entity {
-                    context: &context,
-                    entity: profiles::profile_json(&profile),
-                },
-            );
-            set_location(
-                &mut response,
-                &format!(
-                    "{}/{}/deviceManagement/windowsAutopilotDeploymentProfiles('{}')",
-                    ctx.origin,
-                    ctx.target.version.as_str(),
-                    profile.id
-                ),
-            );
-            Ok(response)
+            Ok(created(
+                &ctx,
+                PROFILES,
+                profile.id,
+                profiles::profile_json(&profile),
+            ))
         }
         (Resource::ProfileItem { key }, Method::GET) => {
             let profile = find_profile(state, &ctx, &key).await?;
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
-                ctx.metadata()
-            );
-            Ok(json(
-                StatusCode::OK,
-                &Entity {
-                    context: &context,
-                    entity: profiles::profile_json(&profile),
-                },
-            ))
+            Ok(single(&ctx, PROFILES, profiles::profile_json(&profile)))
         }
         (Resource::ProfileItem { key }, Method::PATCH) => {
             let mut profile = find_profile(state, &ctx, &key).await?;
@@ -660,17 +600,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     .put_profile(&ctx.principal.tenant, &profile)
                     .await,
             )?;
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles/$entity",
-                ctx.metadata()
-            );
-            Ok(json(
-                StatusCode::OK,
-                &Entity {
-                    context: &context,
-                    entity: profiles::profile_json(&profile),
-                },
-            ))
+            Ok(single(&ctx, PROFILES, profiles::profile_json(&profile)))
         }
         (Resource::ProfileItem { key }, Method::DELETE) => {
             let id = key_or_404(&key, "windowsAutopilotDeploymentProfile")?;
@@ -691,11 +621,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                 .filter(|a| a.profile_id == profile.id)
                 .map(profiles::assignment_json)
                 .collect();
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments",
-                ctx.metadata(),
-                profile.id
-            );
+            let context = format!("{}{PROFILES}('{}')/assignments", ctx.metadata(), profile.id);
             Ok(json(
                 StatusCode::OK,
                 &Collection {
@@ -726,17 +652,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                     &key,
                 ));
             }
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments/$entity",
-                ctx.metadata(),
-                profile.id
-            );
-            Ok(json(
+            let set = format!("{PROFILES}('{}')/assignments", profile.id);
+            Ok(single_with(
+                &ctx,
                 StatusCode::CREATED,
-                &Entity {
-                    context: &context,
-                    entity: profiles::assignment_json(&assignment),
-                },
+                &set,
+                profiles::assignment_json(&assignment),
             ))
         }
         (Resource::ProfileAssignmentItem { key, assignment }, Method::GET) => {
@@ -754,18 +675,8 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
                         &assignment,
                     )
                 })?;
-            let context = format!(
-                "{}deviceManagement/windowsAutopilotDeploymentProfiles('{}')/assignments/$entity",
-                ctx.metadata(),
-                profile.id
-            );
-            Ok(json(
-                StatusCode::OK,
-                &Entity {
-                    context: &context,
-                    entity: profiles::assignment_json(found),
-                },
-            ))
+            let set = format!("{PROFILES}('{}')/assignments", profile.id);
+            Ok(single(&ctx, &set, profiles::assignment_json(found)))
         }
         (Resource::ProfileAssignmentItem { key, assignment }, Method::DELETE) => {
             let profile = find_profile(state, &ctx, &key).await?;
@@ -815,17 +726,8 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
             };
             match profile {
                 Some(p) => {
-                    let context = format!(
-                        "{}deviceManagement/windowsAutopilotDeviceIdentities('{id}')/{nav}/$entity",
-                        ctx.metadata()
-                    );
-                    Ok(json(
-                        StatusCode::OK,
-                        &Entity {
-                            context: &context,
-                            entity: profiles::profile_json(p),
-                        },
-                    ))
+                    let set = format!("{DEVICES}('{id}')/{nav}");
+                    Ok(single(&ctx, &set, profiles::profile_json(p)))
                 }
                 None => Err(GraphError::new(
                     StatusCode::NOT_FOUND,
@@ -1096,6 +998,41 @@ fn text(body: String) -> Response {
     response
 }
 
+/// Collections below the service root, as they appear in contexts and links.
+const UPLOADS: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
+const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+
+/// One entity of `set` (its path below the service root), its `@odata.context` naming it.
+fn single<T: Serialize>(ctx: &Ctx, set: &str, entity: T) -> Response {
+    single_with(ctx, StatusCode::OK, set, entity)
+}
+
+fn single_with<T: Serialize>(ctx: &Ctx, status: StatusCode, set: &str, entity: T) -> Response {
+    let context = format!("{}{set}/$entity", ctx.metadata());
+    json(
+        status,
+        &Entity {
+            context: &context,
+            entity,
+        },
+    )
+}
+
+/// 201 for a new member of `set`, with its `Location`.
+fn created<T: Serialize>(ctx: &Ctx, set: &str, id: impl std::fmt::Display, entity: T) -> Response {
+    let mut response = single_with(ctx, StatusCode::CREATED, set, entity);
+    set_location(
+        &mut response,
+        &format!(
+            "{}/{}/{set}('{id}')",
+            ctx.origin,
+            ctx.target.version.as_str()
+        ),
+    );
+    response
+}
+
 fn set_location(response: &mut Response, url: &str) {
     if let Ok(v) = HeaderValue::from_str(url) {
         response.headers_mut().insert(header::LOCATION, v);
@@ -1269,10 +1206,7 @@ async fn list_devices(state: &AppState, ctx: &Ctx) -> Result<Response, GraphErro
             .count_devices(tenant, ctx.options.filter.as_ref()),
     )
     .await?;
-    let (set, e) = (
-        "deviceManagement/windowsAutopilotDeviceIdentities",
-        &entity::AUTOPILOT_DEVICE,
-    );
+    let (set, e) = (DEVICES, &entity::AUTOPILOT_DEVICE);
     Ok(match ctx.target.version {
         Version::V1 => list_response(
             ctx,
@@ -1307,7 +1241,7 @@ async fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response, GraphErro
     Ok(list_response(
         ctx,
         &entity::UPLOAD,
-        "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads",
+        UPLOADS,
         "uploads",
         map_page(&page, UploadWire::from),
         count,
@@ -1371,29 +1305,12 @@ async fn create_imported(
     upload: &UploadRef,
     device: NewImportedDevice,
 ) -> Result<Response, GraphError> {
-    let created = write_devices(state, ctx, upload, None, vec![device]).await?;
-    let Some(device) = created.first() else {
+    let written = write_devices(state, ctx, upload, None, vec![device]).await?;
+    let Some(device) = written.first() else {
         return Err(GraphError::internal());
     };
     let set = imported_set(ctx, upload);
-    let context = format!("{}{set}/$entity", ctx.metadata());
-    let mut response = json(
-        StatusCode::CREATED,
-        &Entity {
-            context: &context,
-            entity: ImportedWire::from(device),
-        },
-    );
-    set_location(
-        &mut response,
-        &format!(
-            "{}/{}/{set}('{}')",
-            ctx.origin,
-            ctx.target.version.as_str(),
-            device.id
-        ),
-    );
-    Ok(response)
+    Ok(created(ctx, &set, device.id, ImportedWire::from(device)))
 }
 
 async fn import(
@@ -1659,16 +1576,10 @@ async fn settings(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
             query::trim(body, &refs)
         }
     };
-    let context = format!(
-        "{}deviceManagement/windowsAutopilotSettings/$entity",
-        ctx.metadata()
-    );
-    Ok(json(
-        StatusCode::OK,
-        &Entity {
-            context: &context,
-            entity: body,
-        },
+    Ok(single(
+        ctx,
+        "deviceManagement/windowsAutopilotSettings",
+        body,
     ))
 }
 

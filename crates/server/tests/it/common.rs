@@ -414,3 +414,49 @@ pub fn import_body(serials: impl IntoIterator<Item = String>) -> Vec<u8> {
 pub fn lenient_b64(text: &str) -> Vec<u8> {
     autopilot_server::wire::decode_binary(text).unwrap()
 }
+
+/// An official client that `scripts/test` installs, found through the environment variable
+/// `var` when `installed` holds for the path it names. Otherwise `None` with a message that the
+/// test skips, or a failure under `AUTOPILOT_GRAPH_REQUIRE_SDK=1` (as CI sets).
+pub fn official_client(
+    var: &str,
+    installed: fn(&std::path::Path) -> bool,
+    name: &str,
+) -> Option<String> {
+    let path = std::env::var(var)
+        .ok()
+        .filter(|p| installed(std::path::Path::new(p)));
+    if path.is_none() {
+        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_SDK").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "AUTOPILOT_GRAPH_REQUIRE_SDK=1 but {var} names no installed {name}"
+        );
+        eprintln!("skipping: {name} not installed (run scripts/test, or set {var})");
+    }
+    path
+}
+
+/// Runs an official client's test script and returns the JSON summary it prints.
+pub async fn run_client(
+    program: String,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+) -> Value {
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(program)
+            .args(args)
+            .envs(env)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the client run failed:\n{stdout}\n{stderr}"
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}

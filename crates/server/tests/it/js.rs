@@ -7,25 +7,14 @@
 //! `AUTOPILOT_GRAPH_JS_NODE_PATH` to its `node_modules`. Without it the test skips with a
 //! message; CI sets `AUTOPILOT_GRAPH_REQUIRE_SDK=1`, which makes a missing client a failure.
 
-use std::process::Command;
-
-use crate::common::{Server, hash};
+use crate::common::{Server, hash, official_client, run_client};
 
 fn node_path() -> Option<String> {
-    let path = std::env::var("AUTOPILOT_GRAPH_JS_NODE_PATH")
-        .ok()
-        .filter(|p| std::path::Path::new(p).join("@microsoft").is_dir());
-    if path.is_none() {
-        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_SDK").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "AUTOPILOT_GRAPH_REQUIRE_SDK=1 but AUTOPILOT_GRAPH_JS_NODE_PATH names no installed client"
-        );
-        eprintln!(
-            "skipping: @microsoft/microsoft-graph-client not installed (run scripts/test, or set AUTOPILOT_GRAPH_JS_NODE_PATH)"
-        );
-    }
-    path
+    official_client(
+        "AUTOPILOT_GRAPH_JS_NODE_PATH",
+        |p| p.join("@microsoft").is_dir(),
+        "@microsoft/microsoft-graph-client",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,27 +26,17 @@ async fn microsofts_javascript_client_over_https() {
     let server = Server::with_self_signed_tls(dir.path()).await;
     let plain = Server::start().await;
     let ca = autopilot_server::tls::SelfSignedFiles::in_dir(dir.path()).ca_cert;
+    let ca = ca.to_str().unwrap().to_owned();
     let token = server.rw("js-client");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/graph_client.cjs");
     let (https, http) = (server.base.clone(), plain.base.clone());
     let hash = hash("JS-0001");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args([script, &https, &http, &token, &hash])
-            .env("NODE_PATH", node_path)
-            .env("NODE_EXTRA_CA_CERTS", ca)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the JavaScript client run failed:\n{stdout}\n{stderr}"
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = run_client(
+        "node".to_owned(),
+        vec![script.to_owned(), https, http, token, hash],
+        vec![("NODE_PATH", node_path), ("NODE_EXTRA_CA_CERTS", ca)],
+    )
+    .await;
     assert_eq!(seen["listed"], 1);
     assert_eq!(
         seen["afterDelete"],

@@ -6,25 +6,14 @@
 //! to its interpreter. Without it the test skips with a message; CI sets
 //! `AUTOPILOT_GRAPH_REQUIRE_SDK=1`, which makes a missing SDK a failure.
 
-use std::process::Command;
-
-use crate::common::{Server, hash};
+use crate::common::{Server, hash, official_client, run_client};
 
 fn sdk_python() -> Option<String> {
-    let python = std::env::var("AUTOPILOT_GRAPH_SDK_PYTHON")
-        .ok()
-        .filter(|p| std::path::Path::new(p).is_file());
-    if python.is_none() {
-        let required = std::env::var("AUTOPILOT_GRAPH_REQUIRE_SDK").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "AUTOPILOT_GRAPH_REQUIRE_SDK=1 but AUTOPILOT_GRAPH_SDK_PYTHON names no interpreter"
-        );
-        eprintln!(
-            "skipping: msgraph-sdk not installed (run scripts/test, or set AUTOPILOT_GRAPH_SDK_PYTHON)"
-        );
-    }
-    python
+    official_client(
+        "AUTOPILOT_GRAPH_SDK_PYTHON",
+        std::path::Path::is_file,
+        "msgraph-sdk",
+    )
 }
 
 /// Runs the SDK script against `server`, with extra environment for the interpreter.
@@ -33,22 +22,7 @@ async fn run_sdk(python: String, server: &Server, env: Vec<(&'static str, String
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/msgraph_import.py");
     let base = server.base.clone();
     let hash = hash("SDK-0001");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args([script, &base, &token, &hash])
-            .envs(env)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the SDK run failed:\n{stdout}\n{stderr}"
-    );
-    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let seen = run_client(python, vec![script.to_owned(), base, token, hash], env).await;
     assert_eq!(seen["listed"], 1);
     assert_eq!(seen["count"], 1);
     assert_eq!(
