@@ -84,11 +84,7 @@ fn with_filter(url: String, filter: Option<&str>) -> String {
 
 /// `autopilot-graph devices ...`.
 pub fn run(command: DevicesCommand) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    crate::serve::current_thread()?.block_on(async {
         let graph_args = match &command {
             DevicesCommand::List(a) => &a.graph,
             DevicesCommand::Get(a) => &a.graph,

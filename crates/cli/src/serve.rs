@@ -433,9 +433,9 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Options of `migrate`.
+/// The database options of the commands that open the store without serving.
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+pub struct DatabaseArgs {
     #[command(flatten)]
     pub data: DataDirArg,
 
@@ -444,15 +444,32 @@ pub struct MigrateArgs {
     pub database_url: Option<String>,
 }
 
+impl DatabaseArgs {
+    fn url(&self) -> Result<String> {
+        database_url(&self.data.data_dir, self.database_url.as_deref())
+    }
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// A runtime for a command that does one thing and exits.
+pub fn current_thread() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// `autopilot-graph migrate`: brings the database's schema up to date (as `serve` does at
 /// start) and exits.
 pub fn migrate(args: MigrateArgs) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let url = database_url(&args.data.data_dir, args.database_url.as_deref())?;
+    current_thread()?.block_on(async {
+        let url = args.database.url()?;
         autopilot_store::open(&url)
             .await
             .with_context(|| format!("cannot migrate {}", autopilot_store::redact(&url)))?;
@@ -517,22 +534,14 @@ pub struct AppAddArgs {
     pub roles: Vec<String>,
 
     #[command(flatten)]
-    pub data: DataDirArg,
-
-    /// Database URL (default: the SQLite file in the data directory).
-    #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database: DatabaseArgs,
 }
 
 /// `autopilot-graph app add`.
 pub fn app(command: AppCommand) -> Result<ExitCode> {
     let AppCommand::Add(args) = command;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let url = database_url(&args.data.data_dir, args.database_url.as_deref())?;
+    current_thread()?.block_on(async {
+        let url = args.database.url()?;
         let store = autopilot_store::open(&url)
             .await
             .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
