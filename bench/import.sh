@@ -12,35 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 devices="${DEVICES:-10000}"
-echo "== building (release)" >&2
-cargo build --release --locked --quiet -p autopilot-graph
-bin=target/release/autopilot-graph
-
-work="$(mktemp -d)"
-cleanup() {
-  [ -f "$work/serve.pid" ] && kill "$(cat "$work/serve.pid")" 2>/dev/null || true
-  sleep 0.5
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+build_release
 
 "$bin" hash generate --manufacturer Contoso --model "Laptop 7" --serial CSV-{n} \
   --count "$devices" --seed 5 --format csv > "$work/devices.csv"
 "$bin" hash generate --manufacturer Contoso --model "Laptop 7" --serial CSV-{n} \
   --count "$devices" --seed 5 --format json > "$work/devices.json"
 
-serve() { # a fresh server; sets $base and $token
-  [ -f "$work/serve.pid" ] && kill "$(cat "$work/serve.pid")" 2>/dev/null && sleep 0.5
-  rm -rf "$work/data"
-  "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --processing-delay 5s --throttle off \
-    --log warn > "$work/serve.out" 2>"$work/serve.err" &
-  echo "$!" > "$work/serve.pid"
-  for _ in $(seq 100); do grep -q '^Try:' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-  base=$(sed -n 1p "$work/serve.out" | grep -o 'http://[0-9.:]*')
-  token=$(sed -n '/^Token/{n;p}' "$work/serve.out")
+fresh() { # fresh NAME: a server on a new data directory; sets $base and $token
+  serve "$1" --data-dir "$work/$1" --processing-delay 5s --throttle off
 }
 
-serve
+fresh cli
 start=$(date +%s.%N)
 AUTOPILOT_GRAPH_TOKEN=$token "$bin" import --url "$base" --cleanup --output csv \
   "$work/devices.csv" > "$work/report.csv" 2>/dev/null
@@ -49,7 +33,8 @@ registered=$(grep -c ',registered,' "$work/report.csv")
 cli=$(python3 -c "print(f'{$end - $start:.2f}')")
 echo "autopilot-graph import: $devices rows, $registered registered and cleaned up in $cli s"
 
-serve
+stop cli
+fresh replay
 python3 bench/import_autopilot_csv.py "$base" "$token" "$work/devices.json" | tee "$work/replay.txt"
 replay=$(grep 'cleaned up after' "$work/replay.txt" | awk '{print $4}')
 python3 -c "print(f'ratio: Import-AutopilotCSV / autopilot-graph import = {$replay / $cli:.1f}x')"

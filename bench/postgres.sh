@@ -18,20 +18,12 @@ cd "$(dirname "$0")/.."
 
 devices="${DEVICES:-20000}"
 query_devices="${QUERY_DEVICES:-1000000}"
-echo "== building (release)" >&2
-cargo build --release --locked --quiet -p autopilot-graph
-bin=target/release/autopilot-graph
-
-work="$(mktemp -d)"
+. bench/lib.sh
+build_release
 pg_dir=
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  sleep 0.5
-  [ -n "$pg_dir" ] && scripts/throwaway-postgres stop "$pg_dir"
-  rm -rf "$work"
+more_cleanup() {
+  if [ -n "$pg_dir" ]; then scripts/throwaway-postgres stop "$pg_dir"; fi
 }
-trap cleanup EXIT
 
 eval "$(scripts/throwaway-postgres start)"
 pg_dir=$PGTEST_DIR
@@ -41,42 +33,31 @@ database() { # a fresh database on the cluster; prints its URL
   echo "${server_url%/*}/$1"
 }
 
-# serve NAME ARGS...: starts a release server, waits for it, sets $base and $token.
-serve() {
+# pg_serve NAME ARGS...: a server with the settings every run here shares.
+pg_serve() {
   local name=$1
   shift
-  "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --throttle off --log warn "$@" \
-    > "$work/$name.out" 2>"$work/$name.err" &
-  pids+=("$!")
-  echo "$!" > "$work/$name.pid"
-  for _ in $(seq 200); do grep -q '^Try:' "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  base=$(sed -n 1p "$work/$name.out" | grep -o 'http://[0-9.:]*')
-  token=$(sed -n '/^Token/{n;p}' "$work/$name.out")
-}
-
-stop() { # stop NAME
-  kill "$(cat "$work/$1.pid")" 2>/dev/null || true
-  sleep 0.5
+  serve "$name" --data-dir "$work/data" --throttle off "$@"
 }
 
 "$bin" hash generate --manufacturer Contoso --model "Laptop 7" --serial REG-{n} \
   --count "$devices" --seed 11 --format json > "$work/devices.json"
 
 echo "== registration: SQLite, one server" >&2
-serve sqlite --database-url "sqlite://$work/sqlite.db" --processing-delay 0s
+pg_serve sqlite --database-url "sqlite://$work/sqlite.db" --processing-delay 0s
 python3 bench/registration.py "$base" "$token" "$work/devices.json" "SQLite, one server"
 stop sqlite
 
 echo "== registration: PostgreSQL, one server" >&2
-serve pg1 --database-url "$(database reg_one)" --processing-delay 0s
+pg_serve pg1 --database-url "$(database reg_one)" --processing-delay 0s
 python3 bench/registration.py "$base" "$token" "$work/devices.json" "PostgreSQL, one server"
 stop pg1
 
 echo "== registration: PostgreSQL, two servers" >&2
 url=$(database reg_two)
-serve pg2a --database-url "$url" --processing-delay 0s
+pg_serve pg2a --database-url "$url" --processing-delay 0s
 first=$base
-serve pg2b --database-url "$url" --processing-delay 0s
+pg_serve pg2b --database-url "$url" --processing-delay 0s
 python3 bench/registration.py "$first,$base" "$token" "$work/devices.json" "PostgreSQL, two servers"
 stop pg2a
 stop pg2b
@@ -99,7 +80,7 @@ FROM (SELECT n, 'BENCH-' || lpad(n::text, 10, '0') || '-'
 VACUUM ANALYZE autopilot_devices;
 SQL
 echo "filled $query_devices devices in $(( $(date +%s) - fill_start )) s" >&2
-serve query --database-url "$url" --processing-delay 1h --dev-tenant bench
+pg_serve query --database-url "$url" --processing-delay 1h --dev-tenant bench
 python3 bench/odata.py "$base" "$token" "$query_devices" PostgreSQL
-echo "server peak RSS: $(grep VmHWM /proc/"$(cat "$work/query.pid")"/status | awk '{print $2/1024 " MiB"}')"
+echo "server peak RSS: $(peak_rss query)"
 echo "database size:   $(psql -tA "$url" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")"
