@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use sqlx::Connection as _;
 
-use crate::serve::{Running, import_body, start_with, stop};
+use crate::serve::{Running, cli, import_body, start_with, stop};
 
 const IMPORTED: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
@@ -69,26 +69,38 @@ fn kill_9(mut running: Running) {
     let _ = running.child.wait();
 }
 
+/// Two servers on one fresh database (its URL is returned too), with `args` besides their
+/// address and the database.
+async fn two_instances(args: &[&str]) -> Option<(String, tempfile::TempDir, Running, Running)> {
+    let url = autopilot_testkit::postgres::fresh_database().await?;
+    let dir = tempfile::tempdir().unwrap();
+    let mut all = vec!["--listen", "127.0.0.1:0", "--database-url", &url];
+    all.extend_from_slice(args);
+    let a = start_with(dir.path(), &all, &[]);
+    let b = start_with(dir.path(), &all, &[]);
+    Some((url, dir, a, b))
+}
+
+/// Stops a server; it must not have panicked.
+fn stop_clean(running: Running) {
+    let log = stop(running);
+    assert!(!log.contains("panicked"), "{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigkill() {
-    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
+    let Some((url, _dir, a, b)) = two_instances(&[
         "--processing-delay",
         "0s..6s",
         "--claim-lease",
         "3s",
         "--throttle",
         "off",
-    ];
-    let a = start_with(dir.path(), &args, &[]);
-    let b = start_with(dir.path(), &args, &[]);
+    ])
+    .await
+    else {
+        return;
+    };
     let client = crate::client();
     // 20,000 devices in 40 imports of 500, alternating between the instances.
     for i in 0..40 {
@@ -139,28 +151,16 @@ async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigk
     .await
     .unwrap();
     assert_eq!(takers, 2, "the work was spread over both instances");
-    let log = stop(b);
-    assert!(!log.contains("panicked"), "{log}");
+    stop_clean(b);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_hardware_through_both_instances_at_once() {
-    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+    let Some((_, _dir, a, b)) =
+        two_instances(&["--processing-delay", "0s", "--throttle", "off"]).await
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-        "--processing-delay",
-        "0s",
-        "--throttle",
-        "off",
-    ];
-    let a = start_with(dir.path(), &args, &[]);
-    let b = start_with(dir.path(), &args, &[]);
     let client = crate::client();
     let body = import_body("SAME", 10);
     let (ra, rb) = tokio::join!(
@@ -335,26 +335,14 @@ async fn a_database_outage_is_503_then_service_resumes_and_nothing_is_lost() {
         total, 400,
         "the 200 before and the 200 after; none of the refused ones"
     );
-    let log = stop(server);
-    assert!(!log.contains("panicked"), "{log}");
+    stop_clean(server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_limits_hold_across_instances() {
-    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+    let Some((_, _dir, a, b)) = two_instances(&["--processing-delay", "1h"]).await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-        "--processing-delay",
-        "1h",
-    ];
-    let a = start_with(dir.path(), &args, &[]);
-    let b = start_with(dir.path(), &args, &[]);
     let client = crate::client();
     // Intune's limit: 100 writes per application per 20-second window. Start early in a
     // window, so that the burst stays inside one.
@@ -460,12 +448,8 @@ fn postgresql_over_tls_is_verified() {
         cert.display(),
         key.display()
     ));
-    let migrate = |url: &str| {
-        Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-            .args(["migrate", "--database-url", url])
-            .output()
-            .unwrap()
-    };
+    let data = tempfile::tempdir().unwrap();
+    let migrate = |url: &str| cli(data.path(), &["migrate", "--database-url", url]);
     // Verified against the CA: connects.
     let verified = format!(
         "{}?sslmode=verify-full&sslrootcert={}",

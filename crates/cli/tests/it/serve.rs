@@ -116,19 +116,31 @@ pub(crate) fn stop(mut running: Running) -> String {
         .unwrap_or_default()
 }
 
-fn token_command(data_dir: &Path, args: &[&str]) -> String {
-    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-        .arg("token")
+/// Runs the binary to its end with `args` and the data directory `data_dir`.
+pub(crate) fn cli(data_dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
         .args(args)
         .env("AUTOPILOT_GRAPH_DATA_DIR", data_dir)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// The same, expecting success: what it printed.
+pub(crate) fn cli_ok(data_dir: &Path, args: &[&str]) -> String {
+    let output = cli(data_dir, args);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn token_command(data_dir: &Path, args: &[&str]) -> String {
+    let args: Vec<&str> = std::iter::once("token")
+        .chain(args.iter().copied())
+        .collect();
+    cli_ok(data_dir, &args).trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
@@ -287,28 +299,22 @@ async fn an_in_memory_database_starts_empty_every_time() {
 
 #[test]
 fn bad_settings_exit_2_with_a_message() {
-    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-        .args([
+    let dir = tempfile::tempdir().unwrap();
+    let output = cli(
+        dir.path(),
+        &[
             "serve",
             "--database-url",
             "mysql://u:pw@localhost/x",
             "--listen",
             "127.0.0.1:0",
-        ])
-        .env(
-            "AUTOPILOT_GRAPH_DATA_DIR",
-            tempfile::tempdir().unwrap().path(),
-        )
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported database URL"), "{stderr}");
     assert!(!stderr.contains("pw@"), "password redacted: {stderr}");
-    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-        .args(["serve", "--listen", "not-an-address"])
-        .output()
-        .unwrap();
+    let output = cli(dir.path(), &["serve", "--listen", "not-an-address"]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -414,8 +420,9 @@ async fn a_killed_server_resumes_registration_after_restart() {
 async fn app_add_then_client_credentials_against_serve() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let output = Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-        .args([
+    let stdout = cli_ok(
+        &data,
+        &[
             "app",
             "add",
             "--tenant",
@@ -424,16 +431,8 @@ async fn app_add_then_client_credentials_against_serve() {
             "runbook",
             "--role",
             "DeviceManagementServiceConfig.Read.All",
-        ])
-        .env("AUTOPILOT_GRAPH_DATA_DIR", &data)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
-    let stdout = String::from_utf8(output.stdout).unwrap();
     let field = |name: &str| {
         stdout
             .lines()
@@ -551,12 +550,10 @@ async fn self_signed_https_beside_plain_http_and_the_same_ca_after_restart() {
 fn tls_settings_that_cannot_work_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
-            .arg("serve")
-            .args(args)
-            .env("AUTOPILOT_GRAPH_DATA_DIR", dir.path())
-            .output()
-            .unwrap()
+        let args: Vec<&str> = std::iter::once("serve")
+            .chain(args.iter().copied())
+            .collect();
+        cli(dir.path(), &args)
     };
     // A certificate without its key.
     let output = run(&["--tls-cert", "cert.pem"]);
