@@ -397,19 +397,16 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         (Resource::ImportedItem { upload, key }, Method::DELETE) => {
             let upload = existing_upload(state, &ctx, &upload).await?;
             let id = key_or_404(&key, "importedWindowsAutopilotDeviceIdentity")?;
-            if store(
-                state
-                    .store
-                    .delete_imported(&ctx.principal.tenant, id, upload)
-                    .await,
-            )? {
-                Ok(StatusCode::NO_CONTENT.into_response())
-            } else {
-                Err(GraphError::not_found(
-                    "importedWindowsAutopilotDeviceIdentity",
-                    &key,
-                ))
-            }
+            no_content_or_404(
+                store(
+                    state
+                        .store
+                        .delete_imported(&ctx.principal.tenant, id, upload)
+                        .await,
+                )?,
+                &key,
+                "importedWindowsAutopilotDeviceIdentity",
+            )
         }
         (Resource::ImportedCount { upload }, Method::GET) => {
             let upload = existing_upload(state, &ctx, &upload).await?;
@@ -460,14 +457,11 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         }
         (Resource::UploadItem { key }, Method::DELETE) => {
             let id = key_or_404(&key, "importedWindowsAutopilotDeviceIdentityUpload")?;
-            if store(state.store.delete_upload(&ctx.principal.tenant, id).await)? {
-                Ok(StatusCode::NO_CONTENT.into_response())
-            } else {
-                Err(GraphError::not_found(
-                    "importedWindowsAutopilotDeviceIdentityUpload",
-                    &key,
-                ))
-            }
+            no_content_or_404(
+                store(state.store.delete_upload(&ctx.principal.tenant, id).await)?,
+                &key,
+                "importedWindowsAutopilotDeviceIdentityUpload",
+            )
         }
         (Resource::UploadsCount, Method::GET) => {
             let n = store(
@@ -604,14 +598,11 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         }
         (Resource::ProfileItem { key }, Method::DELETE) => {
             let id = key_or_404(&key, "windowsAutopilotDeploymentProfile")?;
-            if store(state.store.delete_profile(&ctx.principal.tenant, id).await)? {
-                Ok(StatusCode::NO_CONTENT.into_response())
-            } else {
-                Err(GraphError::not_found(
-                    "windowsAutopilotDeploymentProfile",
-                    &key,
-                ))
-            }
+            no_content_or_404(
+                store(state.store.delete_profile(&ctx.principal.tenant, id).await)?,
+                &key,
+                "windowsAutopilotDeploymentProfile",
+            )
         }
         (Resource::ProfileAssignments { key }, Method::GET) => {
             let profile = find_profile(state, &ctx, &key).await?;
@@ -681,19 +672,16 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         (Resource::ProfileAssignmentItem { key, assignment }, Method::DELETE) => {
             let profile = find_profile(state, &ctx, &key).await?;
             let id = key_or_404(&assignment, "windowsAutopilotDeploymentProfileAssignment")?;
-            if store(
-                state
-                    .store
-                    .delete_assignment(&ctx.principal.tenant, profile.id, id)
-                    .await,
-            )? {
-                Ok(StatusCode::NO_CONTENT.into_response())
-            } else {
-                Err(GraphError::not_found(
-                    "windowsAutopilotDeploymentProfileAssignment",
-                    &assignment,
-                ))
-            }
+            no_content_or_404(
+                store(
+                    state
+                        .store
+                        .delete_assignment(&ctx.principal.tenant, profile.id, id)
+                        .await,
+                )?,
+                &assignment,
+                "windowsAutopilotDeploymentProfileAssignment",
+            )
         }
         (Resource::DeviceProfileNav { key, intended }, Method::GET) => {
             if ctx.target.version == Version::V1 {
@@ -896,6 +884,15 @@ fn store<T>(result: Result<T, StoreError>) -> Result<T, GraphError> {
 }
 
 /// Keys are GUIDs; anything else names nothing.
+/// 204 when the store found what it was asked to change or remove, else 404 for `key`.
+fn no_content_or_404(found: bool, key: &str, entity: &str) -> Result<Response, GraphError> {
+    if found {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(GraphError::not_found(entity, key))
+    }
+}
+
 fn key_or_404(key: &str, entity: &str) -> Result<Uuid, GraphError> {
     Uuid::parse_str(key.trim()).map_err(|_| GraphError::not_found(entity, key))
 }
@@ -1485,16 +1482,16 @@ async fn device_action(
         _ => return Err(GraphError::segment_not_found(action)),
     }
     let id = key_or_404(key, "windowsAutopilotDeviceIdentity")?;
-    if store(
-        state
-            .store
-            .update_device(&ctx.principal.tenant, id, &patch)
-            .await,
-    )? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(GraphError::not_found("windowsAutopilotDeviceIdentity", key))
-    }
+    no_content_or_404(
+        store(
+            state
+                .store
+                .update_device(&ctx.principal.tenant, id, &patch)
+                .await,
+        )?,
+        key,
+        "windowsAutopilotDeviceIdentity",
+    )
 }
 
 async fn delete_devices(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Response, GraphError> {

@@ -69,15 +69,19 @@ fn kill_9(mut running: Running) {
     let _ = running.child.wait();
 }
 
-/// Two servers on one fresh database (its URL is returned too), with `args` besides their
-/// address and the database.
+/// A server on the database `url`, with `args` besides its address and the database.
+fn serve_on(dir: &std::path::Path, url: &str, args: &[&str]) -> Running {
+    let mut all = vec!["--listen", "127.0.0.1:0", "--database-url", url];
+    all.extend_from_slice(args);
+    start_with(dir, &all, &[])
+}
+
+/// Two servers on one fresh database (its URL is returned too).
 async fn two_instances(args: &[&str]) -> Option<(String, tempfile::TempDir, Running, Running)> {
     let url = autopilot_testkit::postgres::fresh_database().await?;
     let dir = tempfile::tempdir().unwrap();
-    let mut all = vec!["--listen", "127.0.0.1:0", "--database-url", &url];
-    all.extend_from_slice(args);
-    let a = start_with(dir.path(), &all, &[]);
-    let b = start_with(dir.path(), &all, &[]);
+    let a = serve_on(dir.path(), &url, args);
+    let b = serve_on(dir.path(), &url, args);
     Some((url, dir, a, b))
 }
 
@@ -262,15 +266,7 @@ async fn a_database_outage_is_503_then_service_resumes_and_nothing_is_lost() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &cluster.url,
-        "--processing-delay",
-        "3s",
-    ];
-    let server = start_with(dir.path(), &args, &[]);
+    let server = serve_on(dir.path(), &cluster.url, &["--processing-delay", "3s"]);
     let client = crate::client();
     let import = |prefix: &'static str| {
         client
@@ -482,17 +478,8 @@ async fn import_rides_out_a_database_outage_with_backoff() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &cluster.url,
-        "--processing-delay",
-        "0s",
-        "--throttle",
-        "off",
-    ];
-    let server = start_with(dir.path(), &args, &[]);
+    let args = ["--processing-delay", "0s", "--throttle", "off"];
+    let server = serve_on(dir.path(), &cluster.url, &args);
     let csv = dir.path().join("outage.csv");
     let mut text = "Device Serial Number,Windows Product ID,Hardware Hash\n".to_owned();
     for i in 0..40 {
