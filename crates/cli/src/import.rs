@@ -55,7 +55,7 @@ pub struct ImportArgs {
     pub group_tag: Option<String>,
 
     /// How long to wait for the records to be decided.
-    #[arg(long, default_value = "30m", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, default_value = "30m", value_parser = autopilot_domain::delay::parse_duration)]
     pub timeout: time::Duration,
 
     /// Delete the imported records at the end (the registered devices stay), as

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use autopilot_domain::SystemClock;
+use autopilot_domain::delay::ProcessingDelay;
 use autopilot_server::auth::{self, SigningKey, TokenRequest};
-use autopilot_server::delay::ProcessingDelay;
 use autopilot_server::worker::{self, Wake};
 use autopilot_server::{AppState, ServerConfig};
 use clap::Args;
@@ -52,11 +52,11 @@ pub struct ServeArgs {
 
     /// How long a client may take to send its request headers or finish a TLS handshake
     /// (and how long an idle keep-alive connection stays open).
-    #[arg(long, env = "AUTOPILOT_GRAPH_CLIENT_TIMEOUT", default_value = "30s", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_CLIENT_TIMEOUT", default_value = "30s", value_parser = autopilot_domain::delay::parse_duration)]
     pub client_timeout: time::Duration,
 
     /// How long a client may take to send a whole request body; slower bodies get 408.
-    #[arg(long, env = "AUTOPILOT_GRAPH_BODY_TIMEOUT", default_value = "120s", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_BODY_TIMEOUT", default_value = "120s", value_parser = autopilot_domain::delay::parse_duration)]
     pub body_timeout: time::Duration,
 
     /// The most connections open at once; more wait to be accepted.
@@ -75,7 +75,7 @@ pub struct ServeArgs {
 
     /// PostgreSQL: how long this instance's claim on due records holds; if it dies, other
     /// instances take its records over after this.
-    #[arg(long, env = "AUTOPILOT_GRAPH_CLAIM_LEASE", default_value = "30s", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_CLAIM_LEASE", default_value = "30s", value_parser = autopilot_domain::delay::parse_duration)]
     pub claim_lease: time::Duration,
 
     /// The most devices one import request may carry; larger requests get 400, and bodies
@@ -96,17 +96,17 @@ pub struct ServeArgs {
 
     /// The least time between two manual Autopilot syncs
     /// (`windowsAutopilotSettings/sync`); earlier triggers get 429 with `Retry-After`.
-    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_INTERVAL", default_value = "10m", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_INTERVAL", default_value = "10m", value_parser = autopilot_domain::delay::parse_duration)]
     pub sync_interval: time::Duration,
 
     /// How long a manual Autopilot sync runs (`syncStatus` is `inProgress` meanwhile, and
     /// another trigger gets 409).
-    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_DURATION", default_value = "20s", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_DURATION", default_value = "20s", value_parser = autopilot_domain::delay::parse_duration)]
     pub sync_duration: time::Duration,
 
     /// How long after a device's registration (or a later assignment) a matching deployment
     /// profile turns `assignedInSync`.
-    #[arg(long, env = "AUTOPILOT_GRAPH_PROFILE_ASSIGNMENT_DELAY", default_value = "60s", value_parser = autopilot_server::delay::parse_duration)]
+    #[arg(long, env = "AUTOPILOT_GRAPH_PROFILE_ASSIGNMENT_DELAY", default_value = "60s", value_parser = autopilot_domain::delay::parse_duration)]
     pub profile_assignment_delay: time::Duration,
 
     /// Throttle with Intune's published limits (per tenant 200 writes and 2000 requests, per
@@ -504,7 +504,7 @@ pub struct GroupIdArgs {
 pub fn group_id(args: GroupIdArgs) -> Result<ExitCode> {
     println!(
         "{}",
-        autopilot_server::profiles::group_id_for_tag(&args.group_tag)
+        autopilot_domain::profiles::group_id_for_tag(&args.group_tag)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -550,7 +550,7 @@ pub fn app(command: AppCommand) -> Result<ExitCode> {
         } else {
             args.roles.clone()
         };
-        let (application, secret) = autopilot_server::token_endpoint::new_application(
+        let (application, secret) = autopilot_server::handlers::token::new_application(
             &args.name,
             roles,
             time::OffsetDateTime::now_utc(),

@@ -6,7 +6,9 @@
 
 mod auth;
 mod clock;
+pub mod delay;
 mod model;
+pub mod profiles;
 pub mod registration;
 mod store;
 pub mod sync;

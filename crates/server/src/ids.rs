@@ -1,9 +1,8 @@
-//! `request-id` and `client-request-id` on every response, error or not.
+//! `request-id` and `client-request-id`: the ids of one request (stamped on every response, error
+//! or not, by the dispatcher's middleware).
 
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::HeaderName;
 use uuid::Uuid;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
@@ -33,26 +32,4 @@ impl RequestIds {
             client_request_id,
         }
     }
-}
-
-/// Middleware: assigns the ids, hands them to the handler, and stamps them on the response.
-pub async fn stamp(mut req: Request, next: Next) -> Response {
-    let ids = RequestIds::for_request(&req);
-    req.extensions_mut().insert(ids.clone());
-    let mut response = next.run(req).await;
-    if response
-        .extensions()
-        .get::<crate::app::Panicked>()
-        .is_some()
-    {
-        response = crate::error::GraphError::internal().into_response_for(&ids);
-    }
-    let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&ids.request_id) {
-        headers.insert(REQUEST_ID.clone(), v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&ids.client_request_id) {
-        headers.insert(CLIENT_REQUEST_ID.clone(), v);
-    }
-    response
 }

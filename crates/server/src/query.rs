@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::GraphError;
+use crate::resource::{Options, Version};
 
 /// The largest page a list returns (Intune's).
 pub const MAX_PAGE: u32 = 1000;
@@ -25,6 +26,51 @@ pub fn parse(raw: Option<&str>) -> Result<Query, GraphError> {
 /// Checks the options against the entity a route serves.
 pub fn check(query: &Query, entity: &EntityType) -> Result<(), GraphError> {
     query.check(entity).map_err(bad)
+}
+
+/// Checks the options against what the resource reads ([`Options`]): collections and counts
+/// take them all, single entities `$select` and `$expand`, actions none.
+pub fn check_options(query: &Query, options: Options, version: Version) -> Result<(), GraphError> {
+    let entity = match options {
+        Options::Ignored => return Ok(()),
+        Options::SelectOnly(message) => {
+            if query.filter.is_some() || !query.orderby.is_empty() || !query.expand.is_empty() {
+                return Err(GraphError::bad_request(message));
+            }
+            return Ok(());
+        }
+        Options::Single(entity) => {
+            if query.filter.is_some()
+                || !query.orderby.is_empty()
+                || query.top.is_some()
+                || query.skip.is_some()
+                || query.skiptoken.is_some()
+            {
+                return Err(GraphError::bad_request(
+                    "Query options other than $select and $expand are not allowed on a single entity.",
+                ));
+            }
+            entity
+        }
+        Options::Collection(entity) => entity,
+    };
+    check(query, entity)?;
+    if let Some(first) = query.expand.first() {
+        if version == Version::V1 {
+            return Err(GraphError::bad_request(format!(
+                "Could not find a navigation property named '{first}' on type 'microsoft.graph.{}' in v1.0.",
+                entity.name
+            )));
+        }
+        // The upload's deviceIdentities navigation is reached by path, not expanded.
+        if entity.name != autopilot_odata::entity::AUTOPILOT_DEVICE.name {
+            return Err(GraphError::bad_request(format!(
+                "$expand is not supported on {}.",
+                entity.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The page size a request asks for.
@@ -240,14 +286,17 @@ mod tests {
         ))
         .unwrap();
         other.skiptoken = Some(token.clone());
-        assert_eq!(page_request(&other, "imported").unwrap_err().status, 400);
+        assert_eq!(page_request(&other, "imported").unwrap_err().status(), 400);
         assert_eq!(
-            page_request(&with_token, "devices").unwrap_err().status,
+            page_request(&with_token, "devices").unwrap_err().status(),
             400
         );
         let mut damaged = with_token.clone();
         damaged.skiptoken = Some(format!("{token}x"));
-        assert_eq!(page_request(&damaged, "imported").unwrap_err().status, 400);
+        assert_eq!(
+            page_request(&damaged, "imported").unwrap_err().status(),
+            400
+        );
     }
 
     #[test]

@@ -5,146 +5,9 @@
 use percent_encoding::percent_decode_str;
 
 use crate::error::GraphError;
-
-/// The API version segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Version {
-    V1,
-    Beta,
-}
-
-impl Version {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Version::V1 => "v1.0",
-            Version::Beta => "beta",
-        }
-    }
-}
-
-/// Which upload an import goes into.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UploadRef {
-    /// The plain collection.
-    None,
-    /// `importedWindowsAutopilotDeviceIdentityUploads/{key}/deviceIdentities/...`.
-    Key(String),
-    /// The seed page's literal `importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities`:
-    /// a new upload per call.
-    New,
-}
-
-/// What a path names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resource {
-    /// The imported-device collection (of an upload, when `upload` is a key).
-    Imported {
-        upload: UploadRef,
-    },
-    ImportedItem {
-        upload: UploadRef,
-        key: String,
-    },
-    ImportedCount {
-        upload: UploadRef,
-    },
-    /// The bound `import` action.
-    Import {
-        upload: UploadRef,
-    },
-    Uploads,
-    UploadItem {
-        key: String,
-    },
-    UploadsCount,
-    /// `windowsAutopilotDeviceIdentities`: registered devices.
-    Devices,
-    DeviceItem {
-        key: String,
-    },
-    DevicesCount,
-    /// A bound action on one registered device (`assignUserToDevice`, ...), by its canonical
-    /// name.
-    DeviceAction {
-        key: String,
-        action: &'static str,
-    },
-    /// `windowsAutopilotDeviceIdentities/deleteDevices`.
-    DeleteDevices,
-    /// beta `windowsAutopilotSettings` (a singleton per tenant).
-    Settings,
-    /// beta `windowsAutopilotSettings/sync`.
-    SettingsSync,
-    /// `$batch`: JSON batching.
-    Batch,
-    /// beta `windowsAutopilotDeploymentProfiles`.
-    Profiles,
-    ProfileItem {
-        key: String,
-    },
-    ProfileAssignments {
-        key: String,
-    },
-    ProfileAssignmentItem {
-        key: String,
-        assignment: String,
-    },
-    /// beta `windowsAutopilotDeviceIdentities/{id}/deploymentProfile` (or the intended one).
-    DeviceProfileNav {
-        key: String,
-        intended: bool,
-    },
-}
-
-impl Resource {
-    /// The methods the resource takes (for 405 and `Allow`).
-    pub fn allowed(&self) -> &'static str {
-        match self {
-            Resource::Imported { .. } | Resource::Uploads => "GET, POST",
-            Resource::ImportedItem { .. }
-            | Resource::UploadItem { .. }
-            | Resource::DeviceItem { .. } => "GET, DELETE",
-            Resource::ImportedCount { .. }
-            | Resource::UploadsCount
-            | Resource::Devices
-            | Resource::DevicesCount => "GET",
-            Resource::Import { .. }
-            | Resource::DeviceAction { .. }
-            | Resource::DeleteDevices
-            | Resource::SettingsSync
-            | Resource::Batch => "POST",
-            Resource::Settings => "GET, PATCH",
-            Resource::Profiles | Resource::ProfileAssignments { .. } => "GET, POST",
-            Resource::ProfileItem { .. } => "GET, PATCH, DELETE",
-            Resource::ProfileAssignmentItem { .. } => "GET, DELETE",
-            Resource::DeviceProfileNav { .. } => "GET",
-        }
-    }
-
-    /// The OData route template, for 405 messages.
-    pub fn template(&self) -> &'static str {
-        match self {
-            Resource::Imported { .. } | Resource::Uploads | Resource::Devices => {
-                "~/singleton/navigation"
-            }
-            Resource::ImportedItem { .. }
-            | Resource::UploadItem { .. }
-            | Resource::DeviceItem { .. } => "~/singleton/navigation/key",
-            Resource::ImportedCount { .. } | Resource::UploadsCount | Resource::DevicesCount => {
-                "~/singleton/navigation/$count"
-            }
-            Resource::Import { .. } | Resource::DeleteDevices => "~/singleton/navigation/action",
-            Resource::DeviceAction { .. } => "~/singleton/navigation/key/action",
-            Resource::Settings => "~/singleton/navigation",
-            Resource::SettingsSync => "~/singleton/navigation/action",
-            Resource::Batch => "~/$batch",
-            Resource::Profiles | Resource::ProfileAssignments { .. } => "~/singleton/navigation",
-            Resource::ProfileItem { .. }
-            | Resource::ProfileAssignmentItem { .. }
-            | Resource::DeviceProfileNav { .. } => "~/singleton/navigation/key",
-        }
-    }
-}
+pub use crate::resource::{
+    DEVICE_ACTIONS, Devices, Imported, Profiles, Resource, Settings, UploadRef, Uploads, Version,
+};
 
 /// A routed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,9 +112,9 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
             if !is_action(action, "import") {
                 return Err(GraphError::segment_not_found(&action.raw));
             }
-            Resource::Import {
+            Resource::Imported(Imported::Import {
                 upload: UploadRef::New,
-            }
+            })
         }
         [seed, ids] if is(seed, SEED_UPLOAD) && is(ids, DEVICE_IDENTITIES) => {
             return Err(GraphError::segment_not_found(&ids.raw));
@@ -270,13 +133,13 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
     } else if is(nav, UPLOADS) {
         uploads(nav.key.clone(), rest)
     } else if is(nav, DEVICES) {
-        devices(nav.key.clone(), rest)
+        devices(nav.key.clone(), rest).map(Resource::Devices)
     } else if is(nav, "windowsAutopilotDeploymentProfiles") && version == Version::Beta {
-        profiles(nav.key.clone(), rest)
+        profiles(nav.key.clone(), rest).map(Resource::Profiles)
     } else if is(nav, "windowsAutopilotSettings") && nav.key.is_none() && version == Version::Beta {
         match rest {
-            [] => Ok(Resource::Settings),
-            [a] if is_action(a, "sync") => Ok(Resource::SettingsSync),
+            [] => Ok(Resource::Settings(Settings::Singleton)),
+            [a] if is_action(a, "sync") => Ok(Resource::Settings(Settings::Sync)),
             [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
         }
     } else {
@@ -292,34 +155,24 @@ fn imported(
 ) -> Result<Resource, GraphError> {
     if let Some(key) = key {
         return match rest {
-            [] => Ok(Resource::ImportedItem { upload, key }),
+            [] => Ok(Resource::Imported(Imported::Item { upload, key })),
             [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
         };
     }
     match rest {
-        [] => Ok(Resource::Imported { upload }),
-        [c] if is_count(c) => Ok(Resource::ImportedCount { upload }),
-        [a] if is_action(a, "import") => Ok(Resource::Import { upload }),
+        [] => Ok(Resource::Imported(Imported::List { upload })),
+        [c] if is_count(c) => Ok(Resource::Imported(Imported::Count { upload })),
+        [a] if is_action(a, "import") => Ok(Resource::Imported(Imported::Import { upload })),
         [k] if k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.') => {
-            Ok(Resource::ImportedItem {
+            Ok(Resource::Imported(Imported::Item {
                 upload,
                 key: k.name.clone(),
-            })
+            }))
         }
         [other] => Err(GraphError::segment_not_found(&other.raw)),
         [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
     }
 }
-
-/// The bound actions of a registered device, by their canonical names.
-pub const DEVICE_ACTIONS: [&str; 6] = [
-    "assignUserToDevice",
-    "unassignUserFromDevice",
-    "updateDeviceProperties",
-    "allowNextEnrollment",
-    "assignResourceAccountToDevice",
-    "unassignResourceAccountFromDevice",
-];
 
 fn device_action(seg: &Segment) -> Option<&'static str> {
     DEVICE_ACTIONS.iter().copied().find(|a| is_action(seg, a))
@@ -338,59 +191,48 @@ fn profile_nav(seg: &Segment) -> Option<bool> {
     }
 }
 
-fn devices(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
+fn devices(key: Option<String>, rest: &[Segment]) -> Result<Devices, GraphError> {
     let plain_key =
         |k: &Segment| k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.');
-    match (key, rest) {
-        (Some(key), []) => Ok(Resource::DeviceItem { key }),
-        (Some(key), [a]) => match (device_action(a), profile_nav(a)) {
-            (Some(action), _) => Ok(Resource::DeviceAction { key, action }),
-            (None, Some(intended)) => Ok(Resource::DeviceProfileNav { key, intended }),
+    let (key, rest) = match (key, rest) {
+        (Some(key), rest) => (key, rest),
+        (None, []) => return Ok(Devices::List),
+        (None, [c]) if is_count(c) => return Ok(Devices::Count),
+        (None, [a]) if is_action(a, "deleteDevices") => return Ok(Devices::DeleteDevices),
+        (None, [k, rest @ ..]) if plain_key(k) => (k.name.clone(), rest),
+        (None, [next, ..]) => return Err(GraphError::segment_not_found(&next.raw)),
+    };
+    match rest {
+        [] => Ok(Devices::Item { key }),
+        [a] => match (device_action(a), profile_nav(a)) {
+            (Some(action), _) => Ok(Devices::Action { key, action }),
+            (None, Some(intended)) => Ok(Devices::ProfileNav { key, intended }),
             _ => Err(GraphError::segment_not_found(&a.raw)),
         },
-        (None, []) => Ok(Resource::Devices),
-        (None, [c]) if is_count(c) => Ok(Resource::DevicesCount),
-        (None, [a]) if is_action(a, "deleteDevices") => Ok(Resource::DeleteDevices),
-        (None, [k]) if plain_key(k) => Ok(Resource::DeviceItem {
-            key: k.name.clone(),
-        }),
-        (None, [k, a]) if plain_key(k) => match (device_action(a), profile_nav(a)) {
-            (Some(action), _) => Ok(Resource::DeviceAction {
-                key: k.name.clone(),
-                action,
-            }),
-            (None, Some(intended)) => Ok(Resource::DeviceProfileNav {
-                key: k.name.clone(),
-                intended,
-            }),
-            _ => Err(GraphError::segment_not_found(&a.raw)),
-        },
-        (Some(_), [_, next, ..]) | (None, [_, _, next, ..]) | (None, [next, ..]) => {
-            Err(GraphError::segment_not_found(&next.raw))
-        }
+        [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
     }
 }
 
-fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
+fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Profiles, GraphError> {
     let (key, rest) = match (key, rest) {
         (Some(key), rest) => (key, rest),
-        (None, []) => return Ok(Resource::Profiles),
+        (None, []) => return Ok(Profiles::List),
         (None, [k, rest @ ..]) if k.key.is_none() && !k.name.starts_with('$') => {
             (k.name.clone(), rest)
         }
         (None, [other, ..]) => return Err(GraphError::segment_not_found(&other.raw)),
     };
     match rest {
-        [] => Ok(Resource::ProfileItem { key }),
+        [] => Ok(Profiles::Item { key }),
         [a] if is(a, "assignments") => match &a.key {
-            Some(assignment) => Ok(Resource::ProfileAssignmentItem {
+            Some(assignment) => Ok(Profiles::AssignmentItem {
                 key,
                 assignment: assignment.clone(),
             }),
-            None => Ok(Resource::ProfileAssignments { key }),
+            None => Ok(Profiles::Assignments { key }),
         },
         [a, item] if is(a, "assignments") && a.key.is_none() && item.key.is_none() => {
-            Ok(Resource::ProfileAssignmentItem {
+            Ok(Profiles::AssignmentItem {
                 key,
                 assignment: item.name.clone(),
             })
@@ -402,15 +244,15 @@ fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphErro
 fn uploads(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
     let (key, rest) = match (key, rest) {
         (Some(key), rest) => (key, rest),
-        (None, []) => return Ok(Resource::Uploads),
-        (None, [c]) if is_count(c) => return Ok(Resource::UploadsCount),
+        (None, []) => return Ok(Resource::Uploads(Uploads::List)),
+        (None, [c]) if is_count(c) => return Ok(Resource::Uploads(Uploads::Count)),
         (None, [k, rest @ ..]) if k.key.is_none() && !k.name.starts_with('$') => {
             (k.name.clone(), rest)
         }
         (None, [other, ..]) => return Err(GraphError::segment_not_found(&other.raw)),
     };
     match rest {
-        [] => Ok(Resource::UploadItem { key }),
+        [] => Ok(Resource::Uploads(Uploads::Item { key })),
         [ids, tail @ ..] if is(ids, DEVICE_IDENTITIES) => {
             imported(UploadRef::Key(key), ids.key.clone(), tail)
         }
@@ -428,9 +270,9 @@ mod tests {
 
     #[test]
     fn the_forms_clients_send_route_alike() {
-        let list = Resource::Imported {
+        let list = Resource::Imported(Imported::List {
             upload: UploadRef::None,
-        };
+        });
         for p in [
             "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities",
             "/beta/devicemanagement/IMPORTEDwindowsautopilotdeviceidentities/",
@@ -438,9 +280,9 @@ mod tests {
         ] {
             assert_eq!(r(p), list, "{p}");
         }
-        let import = Resource::Import {
+        let import = Resource::Imported(Imported::Import {
             upload: UploadRef::None,
-        };
+        });
         for p in [
             "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/import",
             "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/microsoft.graph.import",
@@ -448,9 +290,11 @@ mod tests {
         ] {
             assert_eq!(r(p), import, "{p}");
         }
-        let item = |key: &str| Resource::ImportedItem {
-            upload: UploadRef::None,
-            key: key.into(),
+        let item = |key: &str| {
+            Resource::Imported(Imported::Item {
+                upload: UploadRef::None,
+                key: key.into(),
+            })
         };
         assert_eq!(
             r("/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/abc"),
@@ -466,9 +310,9 @@ mod tests {
         );
         assert_eq!(
             r("/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/%24count"),
-            Resource::ImportedCount {
+            Resource::Imported(Imported::Count {
                 upload: UploadRef::None
-            }
+            })
         );
     }
 
@@ -477,75 +321,72 @@ mod tests {
         let u = |k: &str| UploadRef::Key(k.into());
         assert_eq!(
             r("/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads"),
-            Resource::Uploads
+            Resource::Uploads(Uploads::List)
         );
         assert_eq!(
             r("/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/u1"),
-            Resource::UploadItem { key: "u1".into() }
+            Resource::Uploads(Uploads::Item { key: "u1".into() })
         );
         assert_eq!(
             r(
                 "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads('u1')/deviceIdentities"
             ),
-            Resource::Imported { upload: u("u1") }
+            Resource::Imported(Imported::List { upload: u("u1") })
         );
         assert_eq!(
             r(
                 "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/u1/deviceIdentities/d1"
             ),
-            Resource::ImportedItem {
+            Resource::Imported(Imported::Item {
                 upload: u("u1"),
                 key: "d1".into()
-            }
+            })
         );
         assert_eq!(
             r(
                 "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/u1/deviceIdentities('d1')"
             ),
-            Resource::ImportedItem {
+            Resource::Imported(Imported::Item {
                 upload: u("u1"),
                 key: "d1".into()
-            }
+            })
         );
         assert_eq!(
             r(
                 "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/u1/deviceIdentities/microsoft.graph.import"
             ),
-            Resource::Import { upload: u("u1") }
+            Resource::Imported(Imported::Import { upload: u("u1") })
         );
         assert_eq!(
             r("/v1.0/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities/import"),
-            Resource::Import {
+            Resource::Imported(Imported::Import {
                 upload: UploadRef::New
-            }
+            })
         );
     }
 
     #[test]
     fn unknown_paths_answer_like_graph() {
         let e = route("/v1.0/deviceManagement/windowsAutopilotDeploymentProfiles").unwrap_err();
-        assert_eq!(e.status, 400);
+        assert_eq!(e.status(), 400);
         assert_eq!(
-            e.message,
+            e.message(),
             "Resource not found for the segment 'windowsAutopilotDeploymentProfiles'."
         );
         let e = route("/deviceManagement/importedWindowsAutopilotDeviceIdentities").unwrap_err();
-        assert_eq!(
-            (e.status.as_u16(), e.code.as_ref()),
-            (404, "ResourceNotFound")
-        );
-        assert_eq!(e.message, "Invalid version: devicemanagement");
+        assert_eq!((e.status().as_u16(), e.code()), (404, "ResourceNotFound"));
+        assert_eq!(e.message(), "Invalid version: devicemanagement");
         let e = route("/v2.0/x").unwrap_err();
-        assert_eq!(e.message, "Invalid version: v2.0");
+        assert_eq!(e.message(), "Invalid version: v2.0");
         let e = route("/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/abc/extra")
             .unwrap_err();
-        assert_eq!(e.message, "Resource not found for the segment 'extra'.");
+        assert_eq!(e.message(), "Resource not found for the segment 'extra'.");
         let e = route(
             "/v1.0/deviceManagement/importedWindowsAutopilotDeviceIdentities/microsoft.graph.sync",
         )
         .unwrap_err();
         assert_eq!(
-            e.message,
+            e.message(),
             "Resource not found for the segment 'microsoft.graph.sync'."
         );
     }

@@ -2,9 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use autopilot_domain::delay::ProcessingDelay;
 use autopilot_domain::{Clock, ManualClock, Store, SystemClock};
 use autopilot_server::auth::{self, SigningKey, TokenRequest};
-use autopilot_server::delay::ProcessingDelay;
 use autopilot_server::worker::{self, Wake, WorkerHandle};
 use autopilot_server::{AppState, ServerConfig};
 use reqwest::Method;

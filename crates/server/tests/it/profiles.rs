@@ -81,7 +81,7 @@ async fn profiles_and_assignments_crud() {
     }
 
     let assignments = format!("{PROFILES}/{id}/assignments");
-    let group = autopilot_server::profiles::group_id_for_tag("Kiosk").to_string();
+    let group = autopilot_domain::profiles::group_id_for_tag("Kiosk").to_string();
     let reply = server
         .post_json(&assignments, &token, json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}).to_string().as_bytes())
         .await;
@@ -137,7 +137,7 @@ async fn get_windows_autopilot_info_assign_flow() {
     // The admin's profile, assigned to the group of the Kiosk group tag.
     let profile = create_profile(&server, &token, "Kiosk profile").await;
     let id = profile["id"].as_str().unwrap();
-    let group = autopilot_server::profiles::group_id_for_tag("Kiosk").to_string();
+    let group = autopilot_domain::profiles::group_id_for_tag("Kiosk").to_string();
     let reply = server
         .post_json(&format!("{PROFILES}/{id}/assignments"), &token, json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}).to_string().as_bytes())
         .await;

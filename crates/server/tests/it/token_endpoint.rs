@@ -3,7 +3,7 @@
 
 use autopilot_domain::TenantId;
 use autopilot_server::auth::tenant_guid;
-use autopilot_server::token_endpoint::new_application;
+use autopilot_server::handlers::token::new_application;
 
 use crate::common::{IMPORTED, Server};
 

@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use autopilot_domain::delay::ProcessingDelay;
 use autopilot_server::ServerConfig;
-use autopilot_server::delay::ProcessingDelay;
 use autopilot_server::listen::ConnLimits;
 use serde_json::Value;
 

@@ -1,15 +1,13 @@
-//! The Graph JSON of the import surface: reading devices from request bodies, writing entities
-//! and collections.
+//! `importedWindowsAutopilotDeviceIdentity` and its upload on the wire: devices read from
+//! request bodies (all or nothing, errors naming index and property), and written back.
 
-use autopilot_domain::{
-    AutopilotDevice, EnrollmentState, ImportedDevice, NewImportedDevice, Upload,
-};
+use autopilot_domain::{ImportedDevice, NewImportedDevice, Upload};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
+use super::datetime;
 use crate::error::GraphError;
 
 const ENTITY_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
@@ -238,21 +236,6 @@ pub fn parse_import(
         .collect()
 }
 
-/// A `DateTimeOffset` as Graph writes it: UTC, seven fractional digits, `Z`.
-pub fn datetime(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.nanosecond() / 100
-    )
-}
-
 /// Binary as standard base64, written straight into the output.
 #[derive(Debug)]
 struct Base64<'a>(&'a [u8]);
@@ -328,27 +311,6 @@ impl From<&Upload> for UploadWire {
     }
 }
 
-/// One entity with its `@odata.context`.
-#[derive(Debug, Serialize)]
-pub struct Entity<'a, T: Serialize> {
-    #[serde(rename = "@odata.context")]
-    pub context: &'a str,
-    #[serde(flatten)]
-    pub entity: T,
-}
-
-/// A collection response.
-#[derive(Debug, Serialize)]
-pub struct Collection<'a, T: Serialize> {
-    #[serde(rename = "@odata.context")]
-    pub context: &'a str,
-    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
-    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
-    pub next_link: Option<String>,
-    pub value: Vec<T>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,11 +370,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.message.starts_with(
+            e.message().starts_with(
                 "importedWindowsAutopilotDeviceIdentities[1].hardwareIdentifier is missing"
             ),
             "{}",
-            e.message
+            e.message()
         );
         let e = parse_import(
             &json!({"importedWindowsAutopilotDeviceIdentities": [
@@ -422,188 +384,36 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.message.contains("[0].hardwareIdentifier[1] is 256"),
+            e.message().contains("[0].hardwareIdentifier[1] is 256"),
             "{}",
-            e.message
+            e.message()
         );
         let e = parse_device(&json!({"hardwareIdentifier": "QU JD"}), "").unwrap_err();
-        assert!(e.message.contains("position 2"), "{}", e.message);
+        assert!(e.message().contains("position 2"), "{}", e.message());
         let e = parse_device(
             &json!({"hardwareIdentifier": "QUJD", "serialNumber": 5}),
             "",
         )
         .unwrap_err();
         assert!(
-            e.message.contains("serialNumber must be a string"),
+            e.message().contains("serialNumber must be a string"),
             "{}",
-            e.message
+            e.message()
         );
         let e = parse_device(
             &json!({"@odata.type": "#microsoft.graph.user", "hardwareIdentifier": "QUJD"}),
             "",
         )
         .unwrap_err();
-        assert!(e.message.contains("@odata.type"), "{}", e.message);
+        assert!(e.message().contains("@odata.type"), "{}", e.message());
         let many = json!({"importedWindowsAutopilotDeviceIdentities": vec![json!({"hardwareIdentifier": "QUJD"}); 3]});
         assert!(
             parse_import(&many, 2)
                 .unwrap_err()
-                .message
+                .message()
                 .contains("at most 2")
         );
         assert!(parse_import(&json!({"importedWindowsAutopilotDeviceIdentities": []}), 2).is_err());
         assert!(parse_import(&json!([]), 2).is_err());
-    }
-
-    #[test]
-    fn datetimes_have_seven_fraction_digits() {
-        let t = time::macros::datetime!(2026-11-28 09:00:01.123456789 UTC);
-        assert_eq!(datetime(t), "2026-11-28T09:00:01.1234567Z");
-    }
-}
-
-/// `0001-01-01T00:00:00Z`: how Graph writes a non-nullable date that was never set.
-pub const NEVER: &str = "0001-01-01T00:00:00Z";
-
-/// A `windowsAutopilotDeviceIdentity` in v1.0: the v1.0 property set only, in Graph's
-/// documented order.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceWireV1<'a> {
-    id: String,
-    group_tag: &'a str,
-    purchase_order_identifier: &'a str,
-    serial_number: &'a str,
-    product_key: &'a str,
-    manufacturer: &'a str,
-    model: &'a str,
-    enrollment_state: &'static str,
-    last_contacted_date_time: String,
-    addressable_user_name: &'a str,
-    user_principal_name: &'a str,
-    resource_name: &'a str,
-    sku_number: &'a str,
-    system_family: &'a str,
-    azure_active_directory_device_id: &'a str,
-    managed_device_id: &'a str,
-    display_name: &'a str,
-}
-
-fn last_contacted(d: &AutopilotDevice) -> String {
-    d.last_contacted.map_or_else(|| NEVER.to_owned(), datetime)
-}
-
-/// v1.0 has no `blocked` enrollment state; a blocked device shows as `unknown` there.
-fn v1_enrollment_state(state: EnrollmentState) -> &'static str {
-    match state {
-        EnrollmentState::Blocked => EnrollmentState::Unknown.as_str(),
-        other => other.as_str(),
-    }
-}
-
-impl<'a> From<&'a AutopilotDevice> for DeviceWireV1<'a> {
-    fn from(d: &'a AutopilotDevice) -> Self {
-        DeviceWireV1 {
-            id: d.id.hyphenated().to_string(),
-            group_tag: &d.group_tag,
-            purchase_order_identifier: &d.purchase_order_identifier,
-            serial_number: &d.serial_number,
-            product_key: &d.product_key,
-            manufacturer: &d.manufacturer,
-            model: &d.model,
-            enrollment_state: v1_enrollment_state(d.enrollment_state),
-            last_contacted_date_time: last_contacted(d),
-            addressable_user_name: &d.addressable_user_name,
-            user_principal_name: &d.user_principal_name,
-            resource_name: &d.resource_name,
-            sku_number: &d.sku_number,
-            system_family: &d.system_family,
-            azure_active_directory_device_id: &d.azure_ad_device_id,
-            managed_device_id: &d.managed_device_id,
-            display_name: &d.display_name,
-        }
-    }
-}
-
-/// A `windowsAutopilotDeviceIdentity` in beta: the beta property set, in the documented order,
-/// with the defaults of a freshly registered, unassigned device.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceWireBeta<'a> {
-    id: String,
-    deployment_profile_assignment_status: &'static str,
-    deployment_profile_assignment_detailed_status: &'static str,
-    deployment_profile_assigned_date_time: String,
-    group_tag: &'a str,
-    purchase_order_identifier: &'a str,
-    serial_number: &'a str,
-    product_key: &'a str,
-    manufacturer: &'a str,
-    model: &'a str,
-    enrollment_state: &'static str,
-    last_contacted_date_time: String,
-    addressable_user_name: &'a str,
-    user_principal_name: &'a str,
-    resource_name: &'a str,
-    sku_number: &'a str,
-    system_family: &'a str,
-    azure_active_directory_device_id: &'a str,
-    azure_ad_device_id: &'a str,
-    managed_device_id: &'a str,
-    display_name: &'a str,
-    device_account_upn: &'a str,
-    device_account_password: &'a str,
-    device_friendly_name: &'a str,
-    remediation_state: &'static str,
-    remediation_state_last_modified_date_time: &'static str,
-    userless_enrollment_status: &'static str,
-}
-
-impl DeviceWireBeta<'_> {
-    /// The device's standing with deployment profiles.
-    pub fn with_profile(
-        mut self,
-        status: &'static str,
-        assigned_at: Option<OffsetDateTime>,
-    ) -> Self {
-        self.deployment_profile_assignment_status = status;
-        self.deployment_profile_assigned_date_time =
-            assigned_at.map_or_else(|| NEVER.to_owned(), datetime);
-        self
-    }
-}
-
-impl<'a> From<&'a AutopilotDevice> for DeviceWireBeta<'a> {
-    fn from(d: &'a AutopilotDevice) -> Self {
-        DeviceWireBeta {
-            id: d.id.hyphenated().to_string(),
-            deployment_profile_assignment_status: "notAssigned",
-            deployment_profile_assignment_detailed_status: "none",
-            deployment_profile_assigned_date_time: NEVER.to_owned(),
-            group_tag: &d.group_tag,
-            purchase_order_identifier: &d.purchase_order_identifier,
-            serial_number: &d.serial_number,
-            product_key: &d.product_key,
-            manufacturer: &d.manufacturer,
-            model: &d.model,
-            enrollment_state: d.enrollment_state.as_str(),
-            last_contacted_date_time: last_contacted(d),
-            addressable_user_name: &d.addressable_user_name,
-            user_principal_name: &d.user_principal_name,
-            resource_name: &d.resource_name,
-            sku_number: &d.sku_number,
-            system_family: &d.system_family,
-            azure_active_directory_device_id: &d.azure_ad_device_id,
-            azure_ad_device_id: &d.azure_ad_device_id,
-            managed_device_id: &d.managed_device_id,
-            display_name: &d.display_name,
-            device_account_upn: &d.device_account_upn,
-            // A secret: never echoed.
-            device_account_password: "",
-            device_friendly_name: &d.device_friendly_name,
-            remediation_state: "unknown",
-            remediation_state_last_modified_date_time: NEVER,
-            userless_enrollment_status: d.userless_enrollment_status.as_str(),
-        }
     }
 }

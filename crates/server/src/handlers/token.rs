@@ -11,8 +11,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::{self, TokenRequest};
+use crate::state::AppState;
 
 /// Whether a path is a token endpoint (`/{tenant}/oauth2/v2.0/token`); returns the tenant.
 pub fn tenant_of(path: &str) -> Option<&str> {
@@ -78,13 +78,19 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// An Entra-shaped OAuth error.
-fn oauth_error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
+fn oauth_error(
+    now: time::OffsetDateTime,
+    status: StatusCode,
+    error: &str,
+    code: u32,
+    description: &str,
+) -> Response {
     let trace = Uuid::new_v4().to_string();
     let body = json!({
         "error": error,
         "error_description": format!("AADSTS{code}: {description} Trace ID: {trace}"),
         "error_codes": [code],
-        "timestamp": crate::error::inner_error_date(time::OffsetDateTime::now_utc()).replace('T', " ") + "Z",
+        "timestamp": crate::error::inner_error_date(now).replace('T', " ") + "Z",
         "trace_id": trace,
         "correlation_id": Uuid::new_v4().to_string(),
     });
@@ -98,10 +104,12 @@ fn oauth_error(status: StatusCode, error: &str, code: u32, description: &str) ->
 
 /// Answers a token request.
 pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
+    let now = state.clock.now();
     let params = form(body);
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     if get("grant_type") != Some("client_credentials") {
         return oauth_error(
+            now,
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             70003,
@@ -114,6 +122,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
         .any(|s| s.eq_ignore_ascii_case("https://graph.microsoft.com/.default"))
     {
         return oauth_error(
+            now,
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             1002012,
@@ -122,6 +131,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
     }
     let Some(client_id) = get("client_id").and_then(|c| Uuid::parse_str(c.trim()).ok()) else {
         return oauth_error(
+            now,
             StatusCode::BAD_REQUEST,
             "invalid_request",
             900144,
@@ -134,6 +144,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "token endpoint cannot read applications");
             return oauth_error(
+                now,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "temporarily_unavailable",
                 90033,
@@ -143,6 +154,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
     };
     let Some(app) = app else {
         return oauth_error(
+            now,
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             700016,
@@ -162,6 +174,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
             == 0;
     if !same {
         return oauth_error(
+            now,
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             7000215,
@@ -187,6 +200,7 @@ pub async fn issue(state: &AppState, tenant: &str, body: &[u8]) -> Response {
             response
         }
         Err(_) => oauth_error(
+            now,
             StatusCode::INTERNAL_SERVER_ERROR,
             "temporarily_unavailable",
             90033,

@@ -12,10 +12,10 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::app::AppState;
 use crate::error::GraphError;
 use crate::ids::RequestIds;
-use crate::route::Version;
+use crate::resource::Version;
+use crate::state::{AppState, BatchOrigin, Ctx, Dispatch};
 
 /// The most requests one batch may hold.
 pub const MAX_REQUESTS: usize = 20;
@@ -144,13 +144,35 @@ fn parse(body: &Value) -> Result<Vec<SubRequest>, GraphError> {
     Ok(out)
 }
 
+/// `POST $batch`: runs each request through `inner`, the dispatcher, and answers their
+/// responses.
+pub(crate) async fn call(
+    state: &AppState,
+    ctx: &Ctx,
+    body: &[u8],
+    inner: Dispatch,
+) -> Result<Response, GraphError> {
+    let value = crate::body::json(body)?;
+    let responses = run(
+        state,
+        ctx.target.version,
+        &ctx.origin,
+        ctx.authorization.as_ref(),
+        &value,
+        inner,
+    )
+    .await?;
+    Ok(crate::respond::json(StatusCode::OK, &responses))
+}
+
 /// Runs a batch; `authorization` is the batch's own `Authorization` header.
-pub async fn run(
+async fn run(
     state: &AppState,
     version: Version,
     origin: &str,
-    authorization: Option<HeaderValue>,
+    authorization: Option<&HeaderValue>,
     body: &Value,
+    inner: Dispatch,
 ) -> Result<Value, GraphError> {
     let requests = parse(body)?;
     let mut statuses: HashMap<String, u16> = HashMap::new();
@@ -165,12 +187,10 @@ pub async fn run(
                 request_id: uuid::Uuid::new_v4().to_string(),
                 client_request_id: uuid::Uuid::new_v4().to_string(),
             };
-            let error = GraphError::new(
-                StatusCode::FAILED_DEPENDENCY,
-                "FailedDependency",
-                format!("The request depends on '{dep}', which failed."),
-            );
-            render(error.into_response_for(&ids)).await
+            let error = GraphError::FailedDependency(format!(
+                "The request depends on '{dep}', which failed."
+            ));
+            render(error.into_response_for(&ids, state.clock.now())).await
         } else {
             let url = if r.url.starts_with('/') {
                 r.url.clone()
@@ -180,7 +200,7 @@ pub async fn run(
             let mut request = Request::builder()
                 .method(r.method.clone())
                 .uri(format!("/{}{url}", version.as_str()));
-            if let Some(auth) = &authorization {
+            if let Some(auth) = authorization {
                 request = request.header(header::AUTHORIZATION, auth.clone());
             }
             for (k, v) in &r.headers {
@@ -198,16 +218,17 @@ pub async fn run(
                 })?;
             request
                 .extensions_mut()
-                .insert(crate::app::BatchOrigin(origin.to_owned()));
+                .insert(BatchOrigin(origin.to_owned()));
             if r.url
                 .trim_start_matches('/')
                 .to_ascii_lowercase()
                 .starts_with("$batch")
             {
                 let ids = RequestIds::for_request(&request);
-                render(bad("A batch cannot contain another batch.").into_response_for(&ids)).await
+                let error = bad("A batch cannot contain another batch.");
+                render(error.into_response_for(&ids, state.clock.now())).await
             } else {
-                render(crate::app::dispatch_inner(state, request).await).await
+                render(inner(state, request).await).await
             }
         };
         statuses.insert(r.id.clone(), status);

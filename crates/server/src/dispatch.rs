@@ -1,0 +1,282 @@
+//! The dispatcher: every request, `$batch` sub-requests included, passes here once. In order:
+//! the size of its head (431), the token endpoint, routing (404), authentication (401), the
+//! resource's row of [`Resource::spec`] (405), throttling (429), permissions (403), query
+//! options (400), the body (408, 413, 415), then the family's handler. Errors of every step are
+//! rendered once, with the request's ids and the server's clock.
+
+use std::sync::Arc;
+
+use autopilot_domain::Principal;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument as _;
+
+use crate::auth::authenticate;
+use crate::error::GraphError;
+use crate::ids::{CLIENT_REQUEST_ID, REQUEST_ID, RequestIds};
+use crate::resource::{Resource, Spec};
+use crate::respond::{self, Failed};
+use crate::route::{self, Target};
+use crate::state::{AppState, BatchOrigin, Ctx};
+use crate::{body, handlers, query};
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let state = Arc::new(state);
+    Router::new()
+        .fallback(dispatch)
+        .with_state(state.clone())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+        .layer(axum::middleware::from_fn_with_state(state, stamp))
+}
+
+fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    respond::failed()
+}
+
+/// Middleware: assigns the ids, hands them to the dispatcher, renders a [`Failed`] response as
+/// a Graph error, and stamps the ids on every response.
+async fn stamp(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let ids = RequestIds::for_request(&req);
+    req.extensions_mut().insert(ids.clone());
+    let response = next.run(req).await;
+    finish(&state, &ids, response)
+}
+
+fn finish(state: &AppState, ids: &RequestIds, mut response: Response) -> Response {
+    if response.extensions().get::<Failed>().is_some() {
+        response = GraphError::internal().into_response_for(ids, state.clock.now());
+    }
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ids.request_id) {
+        headers.insert(REQUEST_ID.clone(), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ids.client_request_id) {
+        headers.insert(CLIENT_REQUEST_ID.clone(), v);
+    }
+    response
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let ids = req
+        .extensions()
+        .get::<RequestIds>()
+        .cloned()
+        .unwrap_or_else(|| RequestIds::for_request(&req));
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    // The caller's tenant and application join the span once authenticated.
+    let span = tracing::info_span!(
+        "request",
+        tenant = tracing::field::Empty,
+        app = tracing::field::Empty
+    );
+    let response = match handle(&state, req).instrument(span.clone()).await {
+        Ok(response) => response,
+        Err(error) => error.into_response_for(&ids, state.clock.now()),
+    };
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status,
+            request_id = %ids.request_id,
+            "request"
+        );
+        // The audit trail: every write, who made it (the span's tenant and app), what it
+        // addressed (the path holds the ids), and how it ended. Never a body, so never a hash,
+        // product key or token.
+        if method != Method::GET && method != Method::HEAD && method != Method::OPTIONS {
+            tracing::info!(
+                target: "audit",
+                method = %method,
+                path = %path,
+                status,
+                outcome = if status < 400 { "succeeded" } else { "failed" },
+                request_id = %ids.request_id,
+                client_request_id = %ids.client_request_id,
+                "write"
+            );
+        }
+    });
+    response
+}
+
+/// One request through the dispatcher without the middleware (for `$batch` sub-requests):
+/// fresh request ids, errors rendered, ids stamped. Its type is [`crate::state::Dispatch`].
+fn dispatch_inner(
+    state: &AppState,
+    req: Request,
+) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send + '_>> {
+    Box::pin(async move {
+        let ids = RequestIds::for_request(&req);
+        let response = match handle(state, req).await {
+            Ok(response) => response,
+            Err(error) => error.into_response_for(&ids, state.clock.now()),
+        };
+        finish(state, &ids, response)
+    })
+}
+
+async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> {
+    if head_size(&req) > state.config.max_header_bytes {
+        return Err(GraphError::HeaderFieldsTooLarge(format!(
+            "The request line and headers are larger than {} bytes, the most this server \
+             accepts.",
+            state.config.max_header_bytes
+        )));
+    }
+    // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
+    if let Some(tenant) = handlers::token::tenant_of(req.uri().path()) {
+        let tenant = tenant.to_owned();
+        return token(state, &tenant, req).await;
+    }
+    // An unknown version is the gateway's 404 before anything else; other routing errors
+    // come after authentication, as Graph's do.
+    let routed = route::route(req.uri().path());
+    if let Err(e) = &routed
+        && e.status() == StatusCode::NOT_FOUND
+    {
+        return Err(e.clone());
+    }
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let principal = authenticated(state, authorization).await?;
+    let target = routed?;
+    let method = req.method().clone();
+    let spec = target.resource.spec();
+    admit(state, &target, &spec, &method, &principal).await?;
+    let options = query::parse(req.uri().query())?;
+    query::check_options(&options, spec.options, target.version)?;
+    let ctx = Ctx {
+        origin: origin(&req, state.config.scheme),
+        path: req.uri().path().to_owned(),
+        authorization: req.headers().get(header::AUTHORIZATION).cloned(),
+        target,
+        options,
+        principal,
+    };
+    let body = if method == Method::POST || method == Method::PATCH {
+        body::read(state, req).await?
+    } else {
+        Bytes::new()
+    };
+    handlers::call(state, &ctx, &method, &body, dispatch_inner).await
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`.
+async fn token(state: &AppState, tenant: &str, req: Request) -> Result<Response, GraphError> {
+    if req.method() != Method::POST {
+        return Err(GraphError::method_not_allowed(
+            req.method().as_str(),
+            "/{tenant}/oauth2/v2.0/token",
+            "POST",
+        ));
+    }
+    let body = body::within(state, req.into_body(), 64 * 1024, || {
+        GraphError::PayloadTooLarge("The token request is too large.".to_owned())
+    })
+    .await?;
+    Ok(handlers::token::issue(state, tenant, &body).await)
+}
+
+/// The caller, from its bearer token; its tenant and application join the request's span.
+async fn authenticated(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<Principal, GraphError> {
+    let principal = match &state.jwks {
+        Some(verifier) => verifier.authenticate(authorization).await,
+        None => authenticate(&state.key, authorization),
+    }
+    .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
+    let span = tracing::Span::current();
+    span.record("tenant", principal.tenant.as_str());
+    span.record("app", principal.app_id.as_str());
+    Ok(principal)
+}
+
+/// The method (405), the request budget (429) and the permissions (403).
+async fn admit(
+    state: &AppState,
+    target: &Target,
+    spec: &Spec,
+    method: &Method,
+    principal: &Principal,
+) -> Result<(), GraphError> {
+    if !spec.allows(method) {
+        return Err(GraphError::method_not_allowed(
+            method.as_str(),
+            spec.template,
+            spec.allow,
+        ));
+    }
+    // Each request counts, batch sub-requests one by one (the batch itself does not).
+    if target.resource != Resource::Batch {
+        let write = matches!(*method, Method::POST | Method::DELETE | Method::PATCH);
+        let admitted = state
+            .throttle
+            .admit(
+                state.store.as_ref(),
+                principal.tenant.as_str(),
+                &principal.app_id,
+                write,
+                state.clock.now(),
+            )
+            .await?;
+        if let Err(seconds) = admitted {
+            return Err(GraphError::too_many_requests(
+                "Please retry again later.",
+                seconds,
+            ));
+        }
+    }
+    let needed = spec.required(method);
+    if !needed.is_empty() && !principal.has_any(needed) {
+        let names: Vec<&str> = needed.iter().map(|p| p.name()).collect();
+        return Err(GraphError::forbidden(&names));
+    }
+    Ok(())
+}
+
+/// `scheme://host` for links: the forwarding headers a proxy sets, else the listener's scheme
+/// and the `Host` header.
+fn origin(req: &Request, default_scheme: &'static str) -> String {
+    if let Some(BatchOrigin(origin)) = req.extensions().get::<BatchOrigin>() {
+        return origin.clone();
+    }
+    let scheme = req
+        .extensions()
+        .get::<crate::listen::Scheme>()
+        .map_or(default_scheme, |s| s.0);
+    let headers = req.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').next().unwrap_or_default().trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| scheme.to_owned());
+    let host = header("x-forwarded-host")
+        .or_else(|| header(header::HOST.as_str()))
+        .unwrap_or_else(|| "localhost".to_owned());
+    format!("{scheme}://{host}")
+}
+
+/// The size of the request line and headers as sent (near enough: separators counted once).
+fn head_size(req: &Request) -> usize {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let line = req.method().as_str().len() + target + 12;
+    req.headers()
+        .iter()
+        .fold(line, |n, (k, v)| n + k.as_str().len() + v.len() + 4)
+}

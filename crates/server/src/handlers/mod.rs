@@ -1,0 +1,51 @@
+//! The handlers, one file per resource family. Each family's `call` receives a request the
+//! dispatcher has already authenticated, authorised, throttled and checked against its row of
+//! [`Resource::spec`], and matches only on its own sub-enum.
+
+mod actions;
+mod batch;
+mod devices;
+mod imported;
+mod profiles;
+mod settings;
+pub mod token;
+mod uploads;
+
+use axum::body::Bytes;
+use axum::http::Method;
+use axum::response::Response;
+
+use crate::error::GraphError;
+use crate::resource::Resource;
+use crate::state::{AppState, Ctx, Dispatch};
+
+/// The entity sets, as `@odata.context` and `Location` name them.
+const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentities";
+const UPLOADS: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
+const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
+const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
+
+/// Hands a checked request to its family; `inner` is the dispatcher, for `$batch`.
+pub(crate) async fn call(
+    state: &AppState,
+    ctx: &Ctx,
+    method: &Method,
+    body: &Bytes,
+    inner: Dispatch,
+) -> Result<Response, GraphError> {
+    match &ctx.target.resource {
+        Resource::Batch => batch::call(state, ctx, body, inner).await,
+        Resource::Imported(r) => imported::call(state, ctx, r, method, body).await,
+        Resource::Uploads(r) => uploads::call(state, ctx, r, method, body).await,
+        Resource::Devices(r) => devices::call(state, ctx, r, method, body).await,
+        Resource::Profiles(r) => profiles::call(state, ctx, r, method, body).await,
+        Resource::Settings(r) => settings::call(state, ctx, r, method, body).await,
+    }
+}
+
+/// The 405 of a method the resource's row does not list (the dispatcher checks first; a family
+/// answers it too rather than panic should its match and the table ever disagree).
+fn not_allowed(ctx: &Ctx, method: &Method) -> GraphError {
+    let spec = ctx.target.resource.spec();
+    GraphError::method_not_allowed(method.as_str(), spec.template, spec.allow)
+}
