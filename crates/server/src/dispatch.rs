@@ -18,9 +18,9 @@ use tracing::Instrument as _;
 use crate::auth::authenticate;
 use crate::error::GraphError;
 use crate::ids::{CLIENT_REQUEST_ID, REQUEST_ID, RequestIds};
-use crate::resource::{Resource, Spec};
 use crate::respond::{self, Failed};
 use crate::route::{self, Target};
+use crate::route::{Resource, Spec};
 use crate::state::{AppState, BatchOrigin, Ctx};
 use crate::{body, handlers, query};
 

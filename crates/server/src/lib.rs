@@ -1,7 +1,7 @@
 //! autopilot-server: the Microsoft Graph protocol layer of autopilot-graph.
 //!
 //! A request goes through one dispatcher ([`dispatch`]): the request ids, bearer
-//! authentication ([`auth`]), Graph routing ([`route`]) to a [`resource`] whose row of the table
+//! authentication ([`auth`]), Graph routing ([`route`]) to a resource whose row of the table
 //! says its methods, query options and permissions, throttling ([`throttle`]), query options
 //! ([`query`]), the body ([`body`], [`lenient_json`]), then the handler of its family
 //! ([`handlers`]), which speaks to the domain's [`Store`](autopilot_domain::Store) and answers in
@@ -19,7 +19,6 @@ pub mod jwks;
 pub mod lenient_json;
 pub mod listen;
 pub mod query;
-pub mod resource;
 pub mod respond;
 pub mod route;
 pub mod state;

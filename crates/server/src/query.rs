@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::GraphError;
-use crate::resource::{Options, Version};
+use crate::route::{Options, Version};
 
 /// The largest page a list returns (Intune's).
 pub const MAX_PAGE: u32 = 1000;

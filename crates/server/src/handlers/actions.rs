@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::body;
 use crate::error::GraphError;
-use crate::resource::Version;
 use crate::respond;
+use crate::route::Version;
 use crate::state::{AppState, Ctx};
 
 /// The parameters an action takes, by version.

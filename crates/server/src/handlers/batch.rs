@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::GraphError;
 use crate::ids::RequestIds;
-use crate::resource::Version;
+use crate::route::Version;
 use crate::state::{AppState, BatchOrigin, Ctx, Dispatch};
 
 /// The most requests one batch may hold.

@@ -12,8 +12,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::GraphError;
-use crate::resource::{Devices, Version};
 use crate::respond::{self, key_or_404};
+use crate::route::{Devices, Version};
 use crate::state::{AppState, Ctx};
 use crate::wire::{self, DeviceWireBeta, DeviceWireV1};
 use crate::{body, query};

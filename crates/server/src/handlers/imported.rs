@@ -9,8 +9,8 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use crate::error::GraphError;
-use crate::resource::{Imported, UploadRef};
 use crate::respond::{self, key_or_404};
+use crate::route::{Imported, UploadRef};
 use crate::state::{AppState, Ctx};
 use crate::{body, query, wire};
 

@@ -16,7 +16,7 @@ use axum::http::Method;
 use axum::response::Response;
 
 use crate::error::GraphError;
-use crate::resource::Resource;
+use crate::route::Resource;
 use crate::state::{AppState, Ctx, Dispatch};
 
 /// The entity sets, as `@odata.context` and `Location` name them.

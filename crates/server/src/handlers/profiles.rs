@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::body;
 use crate::error::GraphError;
-use crate::resource::Profiles;
 use crate::respond::{self, key_or_404};
+use crate::route::Profiles;
 use crate::state::{AppState, Ctx};
 use crate::wire::{self, assignment_json, profile_json};
 

@@ -8,7 +8,7 @@ use axum::http::Method;
 use axum::response::Response;
 
 use crate::error::GraphError;
-use crate::resource::Settings;
+use crate::route::Settings;
 use crate::state::{AppState, Ctx};
 use crate::{body, query, respond, wire};
 

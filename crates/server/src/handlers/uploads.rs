@@ -8,8 +8,8 @@ use axum::response::Response;
 use uuid::Uuid;
 
 use crate::error::GraphError;
-use crate::resource::Uploads;
 use crate::respond::{self, key_or_404};
+use crate::route::Uploads;
 use crate::state::{AppState, Ctx};
 use crate::{body, query, wire};
 

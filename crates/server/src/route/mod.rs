@@ -1,13 +1,158 @@
 //! Graph routing: a request path becomes a typed [`Target`], the way Graph's OData router reads
 //! it. Segments match case-insensitively, keys come as `/{id}` or `('{id}')`, bound actions
 //! with or without the `microsoft.graph.` prefix, trailing and doubled slashes are ignored.
+//!
+//! What a path names is a [`Resource`], by family, one file each here (its sub-enum, its paths
+//! and its rows of the table) and one in `handlers/`. [`Resource::spec`] is the table: for each
+//! resource its methods, its OData route template, the query options it reads, and the
+//! permissions of which a caller needs one (from the permission tables of Graph's
+//! documentation, least privileged first). The dispatcher checks all of it before a handler
+//! runs, so no route can skip a check.
 
+mod devices;
+mod imported;
+mod profiles;
+mod settings;
+
+use autopilot_domain::Permission::{
+    self, ConfigurationRead as CR, ConfigurationReadWrite as CRW, ServiceConfigRead as SR,
+    ServiceConfigReadWrite as SRW,
+};
+use autopilot_odata::EntityType;
+use axum::http::Method;
 use percent_encoding::percent_decode_str;
 
+pub use devices::{DEVICE_ACTIONS, Devices};
+pub use imported::{Imported, Uploads};
+pub use profiles::Profiles;
+pub use settings::Settings;
+
 use crate::error::GraphError;
-pub use crate::resource::{
-    DEVICE_ACTIONS, Devices, Imported, Profiles, Resource, Settings, UploadRef, Uploads, Version,
-};
+
+/// The API version segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V1,
+    Beta,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V1 => "v1.0",
+            Version::Beta => "beta",
+        }
+    }
+}
+
+/// Which upload an import goes into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadRef {
+    /// The plain collection.
+    None,
+    /// `importedWindowsAutopilotDeviceIdentityUploads/{key}/deviceIdentities/...`.
+    Key(String),
+    /// The seed page's literal `importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities`:
+    /// a new upload per call.
+    New,
+}
+
+/// What a path names, by family.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// `$batch`: JSON batching.
+    Batch,
+    Imported(Imported),
+    Uploads(Uploads),
+    Devices(Devices),
+    Profiles(Profiles),
+    Settings(Settings),
+}
+
+/// Which query options a resource reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Options {
+    /// None are checked (actions, profiles, `$batch`).
+    Ignored,
+    /// A collection or its `$count`: every option, against the entity's fields.
+    Collection(&'static EntityType),
+    /// One entity: `$select` and `$expand` only.
+    Single(&'static EntityType),
+    /// A singleton without a field table: `$select` only.
+    SelectOnly(&'static str),
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    /// The methods it takes, for 405 and `Allow`.
+    pub allow: &'static str,
+    /// The OData route template, for 405 messages.
+    pub template: &'static str,
+    pub options: Options,
+    /// What a GET needs (one of them).
+    pub read: &'static [Permission],
+    /// What any other method needs (one of them).
+    pub write: &'static [Permission],
+}
+
+pub(crate) const COLLECTION: &str = "~/singleton/navigation";
+pub(crate) const ITEM: &str = "~/singleton/navigation/key";
+pub(crate) const COUNT: &str = "~/singleton/navigation/$count";
+pub(crate) const ACTION: &str = "~/singleton/navigation/action";
+/// ServiceConfig permissions: imported identities, uploads, registered devices, settings.
+pub(crate) const SERVICE_READ: &[Permission] = &[SR, SRW];
+pub(crate) const SERVICE_WRITE: &[Permission] = &[SRW];
+/// Deployment profiles take ServiceConfig or Configuration.
+pub(crate) const PROFILE_READ: &[Permission] = &[SR, SRW, CR, CRW];
+pub(crate) const PROFILE_WRITE: &[Permission] = &[SRW, CRW];
+
+pub(crate) const fn spec(
+    allow: &'static str,
+    template: &'static str,
+    options: Options,
+    read: &'static [Permission],
+    write: &'static [Permission],
+) -> Spec {
+    Spec {
+        allow,
+        template,
+        options,
+        read,
+        write,
+    }
+}
+
+impl Resource {
+    /// The table: each family holds its own rows.
+    pub fn spec(&self) -> Spec {
+        match self {
+            // The batch needs nothing itself: each sub-request is checked.
+            Resource::Batch => spec("POST", "~/$batch", Options::Ignored, &[], &[]),
+            Resource::Imported(r) => r.spec(),
+            Resource::Uploads(r) => r.spec(),
+            Resource::Devices(r) => r.spec(),
+            Resource::Profiles(r) => r.spec(),
+            Resource::Settings(r) => r.spec(),
+        }
+    }
+}
+
+impl Spec {
+    /// Whether the resource takes `method`.
+    pub fn allows(&self, method: &Method) -> bool {
+        self.allow.split(", ").any(|m| m == method.as_str())
+    }
+
+    /// The permissions of which a caller needs one for `method`; empty: none needed.
+    pub fn required(&self, method: &Method) -> &'static [Permission] {
+        if method == Method::GET {
+            self.read
+        } else {
+            self.write
+        }
+    }
+}
 
 /// A routed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,11 +220,13 @@ fn is_count(seg: &Segment) -> bool {
     seg.key.is_none() && seg.name == "$count"
 }
 
-const IMPORTED: &str = "importedWindowsAutopilotDeviceIdentities";
-const DEVICES: &str = "windowsAutopilotDeviceIdentities";
-const UPLOADS: &str = "importedWindowsAutopilotDeviceIdentityUploads";
+/// A key given as its own segment (`/{id}`), not an option, count or action.
+fn plain_key(seg: &Segment) -> bool {
+    seg.key.is_none() && !seg.name.starts_with('$') && !seg.name.contains('.')
+}
+
 const SEED_UPLOAD: &str = "importedWindowsAutopilotDeviceIdentityUpload";
-const DEVICE_IDENTITIES: &str = "deviceIdentities";
+use imported::DEVICE_IDENTITIES;
 
 /// Routes a request path (percent-encoded, as received).
 pub fn route(path: &str) -> Result<Target, GraphError> {
@@ -128,135 +275,19 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
     let Some((nav, rest)) = tail.split_first() else {
         return Err(GraphError::segment_not_found("deviceManagement"));
     };
-    if is(nav, IMPORTED) {
-        imported(UploadRef::None, nav.key.clone(), rest)
-    } else if is(nav, UPLOADS) {
-        uploads(nav.key.clone(), rest)
-    } else if is(nav, DEVICES) {
-        devices(nav.key.clone(), rest).map(Resource::Devices)
-    } else if is(nav, "windowsAutopilotDeploymentProfiles") && version == Version::Beta {
-        profiles(nav.key.clone(), rest).map(Resource::Profiles)
-    } else if is(nav, "windowsAutopilotSettings") && nav.key.is_none() && version == Version::Beta {
-        match rest {
-            [] => Ok(Resource::Settings(Settings::Singleton)),
-            [a] if is_action(a, "sync") => Ok(Resource::Settings(Settings::Sync)),
-            [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
-        }
+    let beta = version == Version::Beta;
+    if is(nav, imported::IMPORTED) {
+        imported::imported(UploadRef::None, nav.key.clone(), rest)
+    } else if is(nav, imported::UPLOADS) {
+        imported::uploads(nav.key.clone(), rest)
+    } else if is(nav, devices::DEVICES) {
+        devices::devices(nav.key.clone(), rest).map(Resource::Devices)
+    } else if is(nav, profiles::PROFILES) && beta {
+        profiles::profiles(nav.key.clone(), rest).map(Resource::Profiles)
+    } else if is(nav, settings::SETTINGS) && nav.key.is_none() && beta {
+        settings::settings(rest).map(Resource::Settings)
     } else {
         Err(GraphError::segment_not_found(&nav.raw))
-    }
-}
-
-/// After an imported-device collection segment (whose `('key')`, if any, is `key`).
-fn imported(
-    upload: UploadRef,
-    key: Option<String>,
-    rest: &[Segment],
-) -> Result<Resource, GraphError> {
-    if let Some(key) = key {
-        return match rest {
-            [] => Ok(Resource::Imported(Imported::Item { upload, key })),
-            [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
-        };
-    }
-    match rest {
-        [] => Ok(Resource::Imported(Imported::List { upload })),
-        [c] if is_count(c) => Ok(Resource::Imported(Imported::Count { upload })),
-        [a] if is_action(a, "import") => Ok(Resource::Imported(Imported::Import { upload })),
-        [k] if k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.') => {
-            Ok(Resource::Imported(Imported::Item {
-                upload,
-                key: k.name.clone(),
-            }))
-        }
-        [other] => Err(GraphError::segment_not_found(&other.raw)),
-        [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
-    }
-}
-
-fn device_action(seg: &Segment) -> Option<&'static str> {
-    DEVICE_ACTIONS.iter().copied().find(|a| is_action(seg, a))
-}
-
-/// `deploymentProfile` (false) or `intendedDeploymentProfile` (true).
-fn profile_nav(seg: &Segment) -> Option<bool> {
-    if seg.key.is_some() {
-        None
-    } else if is(seg, "deploymentProfile") {
-        Some(false)
-    } else if is(seg, "intendedDeploymentProfile") {
-        Some(true)
-    } else {
-        None
-    }
-}
-
-fn devices(key: Option<String>, rest: &[Segment]) -> Result<Devices, GraphError> {
-    let plain_key =
-        |k: &Segment| k.key.is_none() && !k.name.starts_with('$') && !k.name.contains('.');
-    let (key, rest) = match (key, rest) {
-        (Some(key), rest) => (key, rest),
-        (None, []) => return Ok(Devices::List),
-        (None, [c]) if is_count(c) => return Ok(Devices::Count),
-        (None, [a]) if is_action(a, "deleteDevices") => return Ok(Devices::DeleteDevices),
-        (None, [k, rest @ ..]) if plain_key(k) => (k.name.clone(), rest),
-        (None, [next, ..]) => return Err(GraphError::segment_not_found(&next.raw)),
-    };
-    match rest {
-        [] => Ok(Devices::Item { key }),
-        [a] => match (device_action(a), profile_nav(a)) {
-            (Some(action), _) => Ok(Devices::Action { key, action }),
-            (None, Some(intended)) => Ok(Devices::ProfileNav { key, intended }),
-            _ => Err(GraphError::segment_not_found(&a.raw)),
-        },
-        [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
-    }
-}
-
-fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Profiles, GraphError> {
-    let (key, rest) = match (key, rest) {
-        (Some(key), rest) => (key, rest),
-        (None, []) => return Ok(Profiles::List),
-        (None, [k, rest @ ..]) if k.key.is_none() && !k.name.starts_with('$') => {
-            (k.name.clone(), rest)
-        }
-        (None, [other, ..]) => return Err(GraphError::segment_not_found(&other.raw)),
-    };
-    match rest {
-        [] => Ok(Profiles::Item { key }),
-        [a] if is(a, "assignments") => match &a.key {
-            Some(assignment) => Ok(Profiles::AssignmentItem {
-                key,
-                assignment: assignment.clone(),
-            }),
-            None => Ok(Profiles::Assignments { key }),
-        },
-        [a, item] if is(a, "assignments") && a.key.is_none() && item.key.is_none() => {
-            Ok(Profiles::AssignmentItem {
-                key,
-                assignment: item.name.clone(),
-            })
-        }
-        [other, ..] => Err(GraphError::segment_not_found(&other.raw)),
-    }
-}
-
-fn uploads(key: Option<String>, rest: &[Segment]) -> Result<Resource, GraphError> {
-    let (key, rest) = match (key, rest) {
-        (Some(key), rest) => (key, rest),
-        (None, []) => return Ok(Resource::Uploads(Uploads::List)),
-        (None, [c]) if is_count(c) => return Ok(Resource::Uploads(Uploads::Count)),
-        (None, [k, rest @ ..]) if k.key.is_none() && !k.name.starts_with('$') => {
-            (k.name.clone(), rest)
-        }
-        (None, [other, ..]) => return Err(GraphError::segment_not_found(&other.raw)),
-    };
-    match rest {
-        [] => Ok(Resource::Uploads(Uploads::Item { key })),
-        [ids, tail @ ..] if is(ids, DEVICE_IDENTITIES) => {
-            imported(UploadRef::Key(key), ids.key.clone(), tail)
-        }
-        [other, ..] => Err(GraphError::segment_not_found(&other.raw)),
     }
 }
 
@@ -395,6 +426,83 @@ mod tests {
         #[test]
         fn routing_never_panics(path in "(/[a-zA-Z0-9.$%'()]{0,12}){0,6}") {
             let _ = route(&path);
+        }
+    }
+
+    /// One instance of every resource, with every method it takes.
+    fn every_route() -> Vec<(Resource, Method)> {
+        let k = || "00000000-0000-0000-0000-000000000000".to_owned();
+        let up = || UploadRef::None;
+        let mut resources = vec![
+            Resource::Batch,
+            Resource::Imported(Imported::List { upload: up() }),
+            Resource::Imported(Imported::Item {
+                upload: up(),
+                key: k(),
+            }),
+            Resource::Imported(Imported::Count { upload: up() }),
+            Resource::Imported(Imported::Import {
+                upload: UploadRef::New,
+            }),
+            Resource::Uploads(Uploads::List),
+            Resource::Uploads(Uploads::Item { key: k() }),
+            Resource::Uploads(Uploads::Count),
+            Resource::Devices(Devices::List),
+            Resource::Devices(Devices::Item { key: k() }),
+            Resource::Devices(Devices::Count),
+            Resource::Devices(Devices::DeleteDevices),
+            Resource::Devices(Devices::ProfileNav {
+                key: k(),
+                intended: true,
+            }),
+            Resource::Settings(Settings::Singleton),
+            Resource::Settings(Settings::Sync),
+            Resource::Profiles(Profiles::List),
+            Resource::Profiles(Profiles::Item { key: k() }),
+            Resource::Profiles(Profiles::Assignments { key: k() }),
+            Resource::Profiles(Profiles::AssignmentItem {
+                key: k(),
+                assignment: k(),
+            }),
+        ];
+        resources.extend(DEVICE_ACTIONS.iter().map(|a| {
+            Resource::Devices(Devices::Action {
+                key: k(),
+                action: a,
+            })
+        }));
+        let mut out = Vec::new();
+        for r in resources {
+            for m in r.spec().allow.split(", ") {
+                out.push((r.clone(), Method::from_bytes(m.as_bytes()).unwrap()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_has_its_permissions_and_writes_need_read_write() {
+        for (resource, method) in every_route() {
+            let needed = resource.spec().required(&method);
+            if resource == Resource::Batch {
+                assert!(needed.is_empty());
+                continue;
+            }
+            assert!(!needed.is_empty(), "{resource:?} {method}");
+            if method != Method::GET {
+                assert!(
+                    !needed.contains(&SR) && !needed.contains(&CR),
+                    "{resource:?} {method}: a read permission may not write"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_allows_what_it_says() {
+        for (resource, method) in every_route() {
+            assert!(resource.spec().allows(&method), "{resource:?} {method}");
+            assert!(!resource.spec().allows(&Method::PUT), "{resource:?}");
         }
     }
 }
