@@ -17,8 +17,8 @@ use std::sync::Arc;
 use autopilot_domain::Store;
 
 pub use common::SqlStore;
-pub use postgres::{CLAIM_LEASE, PgBackend, PgStore};
-pub use sqlite::{SqliteBackend, SqliteStore};
+pub use postgres::{CLAIM_LEASE, MIGRATOR as POSTGRES_MIGRATIONS, PgBackend, PgStore};
+pub use sqlite::{MIGRATOR as SQLITE_MIGRATIONS, SqliteBackend, SqliteStore};
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]

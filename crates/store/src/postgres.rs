@@ -21,7 +21,35 @@ use crate::round::{self, Evaluated};
 use crate::sql::{Dialect, Exec, Record, Sql, Value};
 use crate::time_codec::{from_micros, to_micros};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+/// The PostgreSQL migrations, numbered and forward-only (`migrations/postgres`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The SHA-384 of `0001_schema.sql` as the builds of 2026-11-29 to 2026-12-06 shipped it: that
+/// file was edited in place (imported_devices' fillfactor, now migration 0002), so the
+/// databases those builds made carry this checksum for version 1 and the migrator would refuse
+/// them. Their schema is the first one plus 0002, which is idempotent: [`accept_edited_first`]
+/// records the first schema's checksum for them, and 0002 runs again harmlessly.
+const EDITED_FIRST_CHECKSUM: &str = "ac1e2ecd220f52da56e74c8f4fc914011c56cd68963bdbf4c5994d8a948b86b62f5acb1a05717a87a9b8e3ad5edd9d98";
+
+/// See [`EDITED_FIRST_CHECKSUM`]; runs before the migrator, is a no-op on any other database.
+async fn accept_edited_first(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    let Some(first) = MIGRATOR.iter().next().filter(|_| exists) else {
+        return Ok(());
+    };
+    let edited: Vec<u8> = (0..EDITED_FIRST_CHECKSUM.len())
+        .step_by(2)
+        .filter_map(|i| u8::from_str_radix(EDITED_FIRST_CHECKSUM.get(i..i + 2)?, 16).ok())
+        .collect();
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1 AND checksum = $2")
+        .bind(first.checksum.as_ref())
+        .bind(edited)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
 
 /// How long a claim on due records holds, by default, before another instance may take them
 /// over.
@@ -85,6 +113,9 @@ impl SqlStore<PgBackend> {
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(crate::redact(&e.to_string())))?;
+        accept_edited_first(&pool)
+            .await
+            .map_err(|e| OpenError::Migrate(e.to_string()))?;
         MIGRATOR
             .run(&pool)
             .await

@@ -19,7 +19,8 @@ use crate::round::{self, Evaluated};
 use crate::sql::{Dialect, Exec, Record, Sql, Value};
 use crate::time_codec::{from_micros, to_micros};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+/// The SQLite migrations, numbered and forward-only (`migrations/sqlite`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// Autopilot data in one SQLite database.
 pub type SqliteStore = SqlStore<SqliteBackend>;

@@ -32,7 +32,7 @@ CREATE TABLE imported_devices (
     claimed_by       TEXT COLLATE "C",
     claim_until      BIGINT,
     PRIMARY KEY (tenant, id)
-) WITH (fillfactor = 80); -- room on each page, so that a claim (no indexed column) updates in place
+);
 
 CREATE INDEX imported_devices_by_upload
     ON imported_devices (tenant, upload_id, id) WHERE upload_id IS NOT NULL;

@@ -6,6 +6,7 @@
 
 mod conformance;
 mod instances;
+mod upgrade;
 
 use std::sync::Arc;
 
