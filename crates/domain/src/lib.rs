@@ -21,6 +21,7 @@ pub use model::{
     ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
-    Cursor, ImportBatch, Page, PageRequest, ProcessReport, SortValue, Store, StoreError,
-    UploadTarget,
+    ApplicationStore, Cursor, DeviceStore, ImportBatch, ImportStore, Page, PageRequest,
+    ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError,
+    ThrottleStore, UploadTarget,
 };

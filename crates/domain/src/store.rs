@@ -118,9 +118,39 @@ pub struct ProcessReport {
     pub completed: usize,
 }
 
-/// The storage behind the Graph surface.
+/// The storage behind the Graph surface: one trait per area, which a store implements each
+/// (the server's handlers and the worker need them all, through [`Store`]).
+pub trait Store:
+    ImportStore
+    + RegistrationStore
+    + DeviceStore
+    + SettingsStore
+    + ProfileStore
+    + ApplicationStore
+    + ThrottleStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
+}
+
+impl<T> Store for T where
+    T: ImportStore
+        + RegistrationStore
+        + DeviceStore
+        + SettingsStore
+        + ProfileStore
+        + ApplicationStore
+        + ThrottleStore
+        + Send
+        + Sync
+        + std::fmt::Debug
+{
+}
+
+/// Imported identities and their uploads: what clients import and read back while the registration service decides.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait ImportStore: Send + Sync {
     /// Writes a batch of imported devices (and its new upload) in one transaction, and returns
     /// the stored records in request order.
     async fn import_devices(
@@ -179,9 +209,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: PageRequest,
     ) -> Result<Page<Upload>, StoreError>;
 
+    /// How many uploads there are (matching `filter`).
+    async fn count_uploads(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError>;
+
     /// Deletes an upload and its device records; false when there was none.
     async fn delete_upload(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+}
 
+/// The registration service's work queue: the records still processing, their rounds, and the wake-ups between processes.
+#[async_trait::async_trait]
+pub trait RegistrationStore: Send + Sync {
     /// The registration service: decides up to `limit` records (of every tenant) that are still
     /// processing and due by `now`, applying [`crate::registration`], and writes the outcomes,
     /// with the registered devices, in one transaction. Records deleted before this runs are
@@ -197,19 +238,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// any.
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
 
-    /// Request counters shared by every instance (throttling): adds one request to each
-    /// `(key, limit)` in fixed window `window`, unless any key is at its limit already (then
-    /// nothing is counted). `Some(true)`: admitted; `Some(false)`: over a limit; `None`: this
-    /// store keeps no shared counters (one process; the server counts in memory).
-    async fn count_request(
-        &self,
-        window: i64,
-        keys: &[(String, u32)],
-    ) -> Result<Option<bool>, StoreError> {
-        let _ = (window, keys);
-        Ok(None)
-    }
-
     /// Calls `wake` whenever another process may have made records due (PostgreSQL: an import
     /// through any instance). A store used by one process only does nothing.
     async fn watch_due(
@@ -219,7 +247,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let _ = wake;
         Ok(())
     }
+}
 
+/// Registered devices (`windowsAutopilotDeviceIdentity`) and what their actions change.
+#[async_trait::async_trait]
+pub trait DeviceStore: Send + Sync {
     /// One registered device.
     async fn get_device(
         &self,
@@ -241,13 +273,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError>;
 
-    /// How many uploads there are (matching `filter`).
-    async fn count_uploads(
+    /// Deregisters a device and frees its hardware for a later import; false when there was
+    /// none.
+    async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+
+    /// Applies a device action's changes in one statement; false when there is no such device.
+    async fn update_device(
         &self,
         tenant: &TenantId,
-        filter: Option<&autopilot_odata::Expr>,
-    ) -> Result<u64, StoreError>;
+        id: Uuid,
+        patch: &DevicePatch,
+    ) -> Result<bool, StoreError>;
 
+    /// `deleteDevices`: deregisters the devices with these serial numbers (case-insensitive),
+    /// all in one transaction, and says per serial what happened.
+    async fn delete_devices_by_serial(
+        &self,
+        tenant: &TenantId,
+        serials: &[String],
+    ) -> Result<Vec<DeletedDevice>, StoreError>;
+}
+
+/// A tenant's Autopilot settings and its manual syncs.
+#[async_trait::async_trait]
+pub trait SettingsStore: Send + Sync {
     /// The tenant's Autopilot settings: its stable id, the stored sync times and the end of the
     /// last completed run before the current one.
     async fn sync_state(
@@ -264,22 +313,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         interval: time::Duration,
         duration: time::Duration,
     ) -> Result<crate::sync::SyncDecision, StoreError>;
+}
 
-    /// Deregisters a device and frees its hardware for a later import; false when there was
-    /// none.
-    async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
-
-    /// Registers an application for the token endpoint.
-    async fn add_application(&self, tenant: &TenantId, app: &Application)
-    -> Result<(), StoreError>;
-
-    /// A registered application.
-    async fn get_application(
-        &self,
-        tenant: &TenantId,
-        client_id: Uuid,
-    ) -> Result<Option<Application>, StoreError>;
-
+/// Deployment profiles and their assignments.
+#[async_trait::async_trait]
+pub trait ProfileStore: Send + Sync {
     /// All deployment profiles of a tenant, oldest first.
     async fn list_profiles(&self, tenant: &TenantId) -> Result<Vec<DeploymentProfile>, StoreError>;
 
@@ -313,20 +351,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         profile_id: Uuid,
         id: Uuid,
     ) -> Result<bool, StoreError>;
+}
 
-    /// Applies a device action's changes in one statement; false when there is no such device.
-    async fn update_device(
+/// Applications registered for the token endpoint.
+#[async_trait::async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Registers an application for the token endpoint.
+    async fn add_application(&self, tenant: &TenantId, app: &Application)
+    -> Result<(), StoreError>;
+
+    /// A registered application.
+    async fn get_application(
         &self,
         tenant: &TenantId,
-        id: Uuid,
-        patch: &DevicePatch,
-    ) -> Result<bool, StoreError>;
+        client_id: Uuid,
+    ) -> Result<Option<Application>, StoreError>;
+}
 
-    /// `deleteDevices`: deregisters the devices with these serial numbers (case-insensitive),
-    /// all in one transaction, and says per serial what happened.
-    async fn delete_devices_by_serial(
+/// Request counters shared by every instance, for throttling.
+#[async_trait::async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Request counters shared by every instance (throttling): adds one request to each
+    /// `(key, limit)` in fixed window `window`, unless any key is at its limit already (then
+    /// nothing is counted). `Some(true)`: admitted; `Some(false)`: over a limit; `None`: this
+    /// store keeps no shared counters (one process; the server counts in memory).
+    async fn count_request(
         &self,
-        tenant: &TenantId,
-        serials: &[String],
-    ) -> Result<Vec<DeletedDevice>, StoreError>;
+        window: i64,
+        keys: &[(String, u32)],
+    ) -> Result<Option<bool>, StoreError> {
+        let _ = (window, keys);
+        Ok(None)
+    }
 }

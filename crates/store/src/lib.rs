@@ -3,12 +3,17 @@
 //! throwaway server) or on PostgreSQL ([`PgStore`], shared by several server instances). Both
 //! run one implementation ([`SqlStore`]); migrations are embedded and run by [`open`].
 
-mod common;
+mod applications;
+mod devices;
+mod imports;
 mod listing;
 mod lower;
 mod postgres;
+mod profiles;
 mod round;
+mod settings;
 mod sql;
+mod sql_store;
 mod sqlite;
 mod time_codec;
 
@@ -16,8 +21,8 @@ use std::sync::Arc;
 
 use autopilot_domain::Store;
 
-pub use common::SqlStore;
 pub use postgres::{CLAIM_LEASE, MIGRATOR as POSTGRES_MIGRATIONS, PgBackend, PgStore};
+pub use sql_store::SqlStore;
 pub use sqlite::{MIGRATOR as SQLITE_MIGRATIONS, SqliteBackend, SqliteStore};
 
 /// Why the store could not be opened.

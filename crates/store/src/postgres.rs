@@ -9,16 +9,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use autopilot_domain::{ProcessReport, StoreError};
+use autopilot_domain::{ProcessReport, RegistrationStore, StoreError, ThrottleStore};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row as _, Transaction, TypeInfo as _, ValueRef as _};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::OpenError;
-use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
 use crate::sql::{Dialect, Exec, Record, Sql, Value};
+use crate::sql_store::{Backend, SqlStore, Tx};
 use crate::time_codec::{from_micros, to_micros};
 
 /// The PostgreSQL migrations, numbered and forward-only (`migrations/postgres`).
@@ -212,6 +212,66 @@ impl Backend for PgBackend {
         self.pool.begin().await.map_err(classify)
     }
 
+    fn after_import(&self) -> Option<Sql> {
+        Some(Sql::new(&format!("SELECT pg_notify('{DUE_CHANNEL}', '')")))
+    }
+}
+
+#[async_trait]
+impl RegistrationStore for SqlStore<PgBackend> {
+    /// Claim, decode outside any transaction, then decide and write in a transaction that
+    /// first locks the records still claimed by this instance. A round that loses a race on the
+    /// same hardware to another instance fails on the registry's key and is decided again,
+    /// now seeing the other registration (806 or 808).
+    async fn process_due(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<ProcessReport, StoreError> {
+        let rows = self.backend.claim(now, limit).await?;
+        if rows.is_empty() {
+            return Ok(ProcessReport::default());
+        }
+        let records = rows
+            .iter()
+            .map(Evaluated::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = self.backend.write().await?;
+            // The records still ours (a claim outlived by its lease may have been taken over),
+            // locked until the outcome is written. Through the partial index of due records.
+            let held = tx
+                .rows(&Sql::with(
+                    "SELECT tenant, id FROM imported_devices \
+                     WHERE status = 0 AND due_at <= $2 AND claimed_by = $1 \
+                     ORDER BY tenant, id FOR UPDATE",
+                    vec![self.backend.instance.as_str().into(), to_micros(now).into()],
+                ))
+                .await?;
+            let held: std::collections::HashSet<(String, String)> = held
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.text(1)?)))
+                .collect::<Result<_, StoreError>>()?;
+            let mine: Vec<&Evaluated> = records
+                .iter()
+                .filter(|r| held.contains(&(r.tenant().to_owned(), r.id().to_owned())))
+                .collect();
+            // The rows are locked and ours: the outcome needs no guard of its own.
+            let result = round::decide_and_write(&mut tx, &mine, now, false).await;
+            match result {
+                Ok(report) => {
+                    Tx::commit(tx).await?;
+                    return Ok(report);
+                }
+                // Dropping the transaction rolls it back; the next attempt sees the winner.
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => drop(tx),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// A record claimed by another instance falls due again when the claim ends (if that
     /// instance died; otherwise it decides the record first).
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
@@ -219,7 +279,7 @@ impl Backend for PgBackend {
             "SELECT min(GREATEST(due_at, coalesce(claim_until, due_at))) \
              FROM imported_devices WHERE status = 0",
         );
-        match self.pool().row(&sql).await? {
+        match self.backend.pool().row(&sql).await? {
             Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
             None => Ok(None),
         }
@@ -228,7 +288,7 @@ impl Backend for PgBackend {
     /// Listens for imports through any instance (`NOTIFY`), reconnecting after a lost
     /// connection (and waking then too: imports may have come meanwhile).
     async fn watch_due(&self, wake: Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool)
+        let mut listener = PgListener::connect_with(&self.backend.pool)
             .await
             .map_err(classify)?;
         listener.listen(DUE_CHANNEL).await.map_err(classify)?;
@@ -252,7 +312,10 @@ impl Backend for PgBackend {
         });
         Ok(())
     }
+}
 
+#[async_trait]
+impl ThrottleStore for SqlStore<PgBackend> {
     /// One transaction: add one to every key (in key order, so that concurrent requests lock
     /// rows in the same order), and roll back when any count went over its limit.
     async fn count_request(
@@ -271,7 +334,7 @@ impl Backend for PgBackend {
             " ON CONFLICT (key, window_start) DO UPDATE SET count = throttle_windows.count + 1 \
              RETURNING key, count",
         );
-        let mut tx = self.write().await?;
+        let mut tx = self.backend.write().await?;
         let counts = tx.rows(&upsert).await?;
         let mut admitted = true;
         for row in &counts {
@@ -289,11 +352,12 @@ impl Backend for PgBackend {
         }
         // Old windows go now and then.
         if self
+            .backend
             .requests
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(1024)
         {
-            let mut pool = self.pool.clone();
+            let mut pool = self.backend.pool.clone();
             pool.exec(&Sql::with(
                 "DELETE FROM throttle_windows WHERE window_start < $1",
                 vec![(window - 1).into()],
@@ -301,62 +365,5 @@ impl Backend for PgBackend {
             .await?;
         }
         Ok(Some(admitted))
-    }
-
-    fn after_import(&self) -> Option<Sql> {
-        Some(Sql::new(&format!("SELECT pg_notify('{DUE_CHANNEL}', '')")))
-    }
-
-    /// Claim, decode outside any transaction, then decide and write in a transaction that
-    /// first locks the records still claimed by this instance. A round that loses a race on the
-    /// same hardware to another instance fails on the registry's key and is decided again,
-    /// now seeing the other registration (806 or 808).
-    async fn process_due(
-        &self,
-        now: OffsetDateTime,
-        limit: u32,
-    ) -> Result<ProcessReport, StoreError> {
-        let rows = self.claim(now, limit).await?;
-        if rows.is_empty() {
-            return Ok(ProcessReport::default());
-        }
-        let records = rows
-            .iter()
-            .map(Evaluated::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut tx = self.write().await?;
-            // The records still ours (a claim outlived by its lease may have been taken over),
-            // locked until the outcome is written. Through the partial index of due records.
-            let held = tx
-                .rows(&Sql::with(
-                    "SELECT tenant, id FROM imported_devices \
-                     WHERE status = 0 AND due_at <= $2 AND claimed_by = $1 \
-                     ORDER BY tenant, id FOR UPDATE",
-                    vec![self.instance.as_str().into(), to_micros(now).into()],
-                ))
-                .await?;
-            let held: std::collections::HashSet<(String, String)> = held
-                .iter()
-                .map(|r| Ok((r.text(0)?, r.text(1)?)))
-                .collect::<Result<_, StoreError>>()?;
-            let mine: Vec<&Evaluated> = records
-                .iter()
-                .filter(|r| held.contains(&(r.tenant().to_owned(), r.id().to_owned())))
-                .collect();
-            // The rows are locked and ours: the outcome needs no guard of its own.
-            let result = round::decide_and_write(&mut tx, &mine, now, false).await;
-            match result {
-                Ok(report) => {
-                    Tx::commit(tx).await?;
-                    return Ok(report);
-                }
-                // Dropping the transaction rolls it back; the next attempt sees the winner.
-                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => drop(tx),
-                Err(e) => return Err(e),
-            }
-        }
     }
 }

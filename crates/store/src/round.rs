@@ -10,8 +10,8 @@ use autopilot_domain::{EnrollmentState, NO_MANAGED_DEVICE, ProcessReport, StoreE
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::common::id_text;
 use crate::sql::{Exec, Record, Sql};
+use crate::sql_store::id_text;
 use crate::time_codec::to_micros;
 
 /// Rows per multi-row statement.

@@ -293,7 +293,7 @@ macro_rules! sqlx_exec {
         }
 
         #[async_trait::async_trait]
-        impl $crate::common::Tx for sqlx::Transaction<'static, $db> {
+        impl $crate::sql_store::Tx for sqlx::Transaction<'static, $db> {
             async fn commit(self) -> Result<(), autopilot_domain::StoreError> {
                 sqlx::Transaction::commit(self).await.map_err($error)
             }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use autopilot_domain::{ProcessReport, StoreError};
+use autopilot_domain::{ProcessReport, RegistrationStore, StoreError, ThrottleStore};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
@@ -14,9 +14,9 @@ use sqlx::{Row as _, Sqlite, Transaction, TypeInfo as _, ValueRef as _};
 use time::OffsetDateTime;
 
 use crate::OpenError;
-use crate::common::{Backend, SqlStore, Tx};
 use crate::round::{self, Evaluated};
 use crate::sql::{Dialect, Exec, Record, Sql, Value};
+use crate::sql_store::{Backend, SqlStore, Tx};
 use crate::time_codec::{from_micros, to_micros};
 
 /// The SQLite migrations, numbered and forward-only (`migrations/sqlite`).
@@ -144,20 +144,10 @@ impl Backend for SqliteBackend {
             .await
             .map_err(backend)
     }
+}
 
-    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        let sql = Sql::new("SELECT min(due_at) FROM imported_devices WHERE status = 0");
-        match self.pool().row(&sql).await? {
-            Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
-            None => Ok(None),
-        }
-    }
-
-    /// One process: its own imports wake its worker.
-    async fn watch_due(&self, _: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
-        Ok(())
-    }
-
+#[async_trait]
+impl RegistrationStore for SqlStore<SqliteBackend> {
     /// The due records, decided and written in one write transaction: one process, one writer,
     /// so nothing else can take them meanwhile.
     async fn process_due(
@@ -165,7 +155,7 @@ impl Backend for SqliteBackend {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<ProcessReport, StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.backend.write().await?;
         let due = Sql::with(
             &format!(
                 "SELECT {} FROM imported_devices d \
@@ -188,7 +178,23 @@ impl Backend for SqliteBackend {
         Tx::commit(tx).await?;
         Ok(report)
     }
+
+    async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
+        let sql = Sql::new("SELECT min(due_at) FROM imported_devices WHERE status = 0");
+        match self.backend.pool().row(&sql).await? {
+            Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
+            None => Ok(None),
+        }
+    }
+
+    /// One process: its own imports wake its worker.
+    async fn watch_due(&self, _: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
+
+/// One process: the server counts requests in memory.
+impl ThrottleStore for SqlStore<SqliteBackend> {}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use autopilot_domain::{ImportStatus, Store, TenantId};
+use autopilot_domain::{
+    DeviceStore as _, ImportStatus, ImportStore as _, RegistrationStore as _, Store, TenantId,
+};
 use autopilot_store::{Options, PgStore};
 use time::Duration;
 
