@@ -12,35 +12,61 @@ pub enum FieldType {
     DateTime,
     /// A complex value: selectable as a whole, not comparable.
     Complex,
+    /// `Edm.Binary`, base64 on the wire: selectable, not comparable.
+    Binary,
 }
 
-/// One property.
+/// One property, described once: the query checker, the store's lowering and the wire shapes
+/// are all read from this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
-    /// The name as it appears in queries; nested properties with `/`.
+    /// The name as it appears in queries and on the wire; nested properties with `/`.
     pub name: &'static str,
     pub ty: FieldType,
     pub filterable: bool,
     pub sortable: bool,
+    /// The storage column that holds it, for the properties queries may name (the store
+    /// qualifies it by its table's alias).
+    pub column: Option<&'static str>,
+    /// Served by beta only; v1.0's property set is the rest, in the same order.
+    pub beta_only: bool,
 }
 
 impl Field {
-    const fn new(name: &'static str, ty: FieldType) -> Self {
+    /// A property queries may filter and sort by, held in `column`.
+    const fn new(name: &'static str, ty: FieldType, column: &'static str) -> Self {
         Field {
             name,
             ty,
             filterable: true,
             sortable: true,
+            column: Some(column),
+            beta_only: false,
         }
     }
 
+    /// A property that may be selected but neither filtered nor sorted by.
     const fn opaque(name: &'static str, ty: FieldType) -> Self {
         Field {
             name,
             ty,
             filterable: false,
             sortable: false,
+            column: None,
+            beta_only: false,
         }
+    }
+
+    const fn beta(self) -> Self {
+        Field {
+            beta_only: true,
+            ..self
+        }
+    }
+
+    /// Whether the property sits at the top of the entity (not inside a complex value).
+    pub fn is_top_level(&self) -> bool {
+        !self.name.contains('/')
     }
 }
 
@@ -61,6 +87,15 @@ impl EntityType {
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
+
+    /// The members of a complex property, in order (`state` gives `state/deviceImportStatus`, ...).
+    pub fn members_of<'a>(&self, complex: &'a str) -> impl Iterator<Item = &'static Field> + 'a {
+        self.fields.iter().filter(move |f| {
+            f.name
+                .strip_prefix(complex)
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
 }
 
 /// `importedWindowsAutopilotDeviceIdentityImportStatus`.
@@ -77,24 +112,24 @@ pub const ENROLLMENT_STATE: &[&str] = &[
     "blocked",
 ];
 
-use FieldType::{Complex, DateTime, Enum, Int32, String as Str};
+use FieldType::{Binary, Complex, DateTime, Enum, Int32, String as Str};
 
-/// `importedWindowsAutopilotDeviceIdentity`.
+/// `importedWindowsAutopilotDeviceIdentity`, in Graph's documented member order.
 pub const IMPORTED_DEVICE: EntityType = EntityType {
     name: "importedWindowsAutopilotDeviceIdentity",
     fields: &[
-        Field::new("id", Str),
-        Field::new("groupTag", Str),
-        Field::new("serialNumber", Str),
-        Field::new("productKey", Str),
-        Field::new("importId", Str),
-        Field::opaque("hardwareIdentifier", Str),
+        Field::new("id", Str, "id"),
+        Field::new("groupTag", Str, "group_tag"),
+        Field::new("serialNumber", Str, "serial_number"),
+        Field::new("productKey", Str, "product_key"),
+        Field::new("importId", Str, "import_id"),
+        Field::opaque("hardwareIdentifier", Binary),
         Field::opaque("state", Complex),
-        Field::new("state/deviceImportStatus", Enum(IMPORT_STATUS)),
-        Field::new("state/deviceRegistrationId", Str),
-        Field::new("state/deviceErrorCode", Int32),
-        Field::new("state/deviceErrorName", Str),
-        Field::new("assignedUserPrincipalName", Str),
+        Field::new("state/deviceImportStatus", Enum(IMPORT_STATUS), "status"),
+        Field::new("state/deviceRegistrationId", Str, "registration_id"),
+        Field::new("state/deviceErrorCode", Int32, "error_code"),
+        Field::new("state/deviceErrorName", Str, "error_name"),
+        Field::new("assignedUserPrincipalName", Str, "assigned_user"),
     ],
     expand: &[],
 };
@@ -103,44 +138,91 @@ pub const IMPORTED_DEVICE: EntityType = EntityType {
 pub const UPLOAD: EntityType = EntityType {
     name: "importedWindowsAutopilotDeviceIdentityUpload",
     fields: &[
-        Field::new("id", Str),
-        Field::new("createdDateTimeUtc", DateTime),
-        Field::new("status", Enum(UPLOAD_STATUS)),
+        Field::new("id", Str, "id"),
+        Field::new("createdDateTimeUtc", DateTime, "created_at"),
+        Field::new("status", Enum(UPLOAD_STATUS), "status"),
     ],
     expand: &["deviceIdentities"],
 };
 
-/// `windowsAutopilotDeviceIdentity` (the beta property set; v1.0 is a subset).
+/// `windowsAutopilotDeviceIdentity`: the beta property set in beta's documented order; v1.0's
+/// is the same without the beta-only ones.
 pub const AUTOPILOT_DEVICE: EntityType = EntityType {
     name: "windowsAutopilotDeviceIdentity",
     fields: &[
-        Field::new("id", Str),
-        Field::new("groupTag", Str),
-        Field::new("purchaseOrderIdentifier", Str),
-        Field::new("serialNumber", Str),
-        Field::new("productKey", Str),
-        Field::new("manufacturer", Str),
-        Field::new("model", Str),
-        Field::new("enrollmentState", Enum(ENROLLMENT_STATE)),
-        Field::new("lastContactedDateTime", DateTime),
-        Field::new("addressableUserName", Str),
-        Field::new("userPrincipalName", Str),
-        Field::new("resourceName", Str),
-        Field::new("skuNumber", Str),
-        Field::new("systemFamily", Str),
-        Field::new("azureActiveDirectoryDeviceId", Str),
-        Field::new("azureAdDeviceId", Str),
-        Field::new("managedDeviceId", Str),
-        Field::new("displayName", Str),
-        Field::new("deviceAccountUpn", Str),
-        Field::opaque("deviceAccountPassword", Str),
-        Field::new("deviceFriendlyName", Str),
-        Field::opaque("deploymentProfileAssignmentStatus", Str),
-        Field::opaque("deploymentProfileAssignmentDetailedStatus", Str),
-        Field::opaque("deploymentProfileAssignedDateTime", DateTime),
-        Field::opaque("remediationState", Str),
-        Field::opaque("remediationStateLastModifiedDateTime", DateTime),
-        Field::opaque("userlessEnrollmentStatus", Str),
+        Field::new("id", Str, "id"),
+        Field::opaque("deploymentProfileAssignmentStatus", Str).beta(),
+        Field::opaque("deploymentProfileAssignmentDetailedStatus", Str).beta(),
+        Field::opaque("deploymentProfileAssignedDateTime", DateTime).beta(),
+        Field::new("groupTag", Str, "group_tag"),
+        Field::new("purchaseOrderIdentifier", Str, "purchase_order_identifier"),
+        Field::new("serialNumber", Str, "serial_number"),
+        Field::new("productKey", Str, "product_key"),
+        Field::new("manufacturer", Str, "manufacturer"),
+        Field::new("model", Str, "model"),
+        Field::new(
+            "enrollmentState",
+            Enum(ENROLLMENT_STATE),
+            "enrollment_state",
+        ),
+        Field::new("lastContactedDateTime", DateTime, "last_contacted_at"),
+        Field::new("addressableUserName", Str, "addressable_user_name"),
+        Field::new("userPrincipalName", Str, "user_principal_name"),
+        Field::new("resourceName", Str, "resource_name"),
+        Field::new("skuNumber", Str, "sku_number"),
+        Field::new("systemFamily", Str, "system_family"),
+        Field::new("azureActiveDirectoryDeviceId", Str, "azure_ad_device_id"),
+        Field::new("azureAdDeviceId", Str, "azure_ad_device_id").beta(),
+        Field::new("managedDeviceId", Str, "managed_device_id"),
+        Field::new("displayName", Str, "display_name"),
+        Field::new("deviceAccountUpn", Str, "device_account_upn").beta(),
+        Field::opaque("deviceAccountPassword", Str).beta(),
+        Field::new("deviceFriendlyName", Str, "device_friendly_name").beta(),
+        Field::opaque("remediationState", Str).beta(),
+        Field::opaque("remediationStateLastModifiedDateTime", DateTime).beta(),
+        Field::opaque("userlessEnrollmentStatus", Str).beta(),
     ],
     expand: &["deploymentProfile", "intendedDeploymentProfile"],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [EntityType; 3] = [IMPORTED_DEVICE, UPLOAD, AUTOPILOT_DEVICE];
+
+    #[test]
+    fn queryable_properties_name_their_column() {
+        for e in ALL {
+            for f in e.fields {
+                assert_eq!(
+                    f.filterable || f.sortable,
+                    f.column.is_some(),
+                    "{}.{}",
+                    e.name,
+                    f.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique_and_members_follow_their_complex_property() {
+        for e in ALL {
+            for (i, f) in e.fields.iter().enumerate() {
+                assert_eq!(e.field(f.name), Some(f), "{}.{} twice", e.name, f.name);
+                if let Some((parent, _)) = f.name.split_once('/') {
+                    let p = e.fields[..i].iter().position(|g| g.name == parent);
+                    assert!(p.is_some(), "{}.{} before its parent", e.name, f.name);
+                    assert_eq!(e.field(parent).map(|g| g.ty), Some(Complex));
+                }
+            }
+        }
+        let state: Vec<_> = IMPORTED_DEVICE
+            .members_of("state")
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(state.len(), 4);
+        assert_eq!(AUTOPILOT_DEVICE.members_of("id").count(), 0);
+    }
+}

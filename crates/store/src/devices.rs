@@ -8,59 +8,27 @@ use autopilot_domain::{
 };
 use uuid::Uuid;
 
-use crate::lower::{Column, Kind, Table};
+use crate::lower::Table;
 use crate::sql::{Dialect, Exec, Record, Sql};
 use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, tenant_scope, with_id};
 use crate::time_codec::from_micros;
 use autopilot_odata::entity;
 
-/// Queryable properties of registered devices.
-const DEVICES: Table = Table {
+/// Registered devices as queries see them: `autopilot_devices a`.
+pub(crate) const DEVICES: Table = Table {
+    entity: &entity::AUTOPILOT_DEVICE,
+    alias: "a",
     id: "a.id",
     tenant: "a.tenant",
-    columns: &[
-        Column::new("id", "a.id", Kind::Text),
-        Column::new("groupTag", "a.group_tag", Kind::Text),
-        Column::new(
-            "purchaseOrderIdentifier",
-            "a.purchase_order_identifier",
-            Kind::Text,
-        ),
-        Column::indexed(
-            "serialNumber",
-            "a.serial_number",
-            ("autopilot_devices_serials", "serial_number"),
-        ),
-        Column::new("productKey", "a.product_key", Kind::Text),
-        Column::new("manufacturer", "a.manufacturer", Kind::Text),
-        Column::new("model", "a.model", Kind::Text),
-        Column::new(
-            "enrollmentState",
-            "a.enrollment_state",
-            Kind::Enum(entity::ENROLLMENT_STATE),
-        ),
-        // Never contacted sorts first, as 0001-01-01 would.
-        Column::new(
-            "lastContactedDateTime",
-            "coalesce(a.last_contacted_at, -62135596800000000)",
-            Kind::Time,
-        ),
-        Column::new("addressableUserName", "a.addressable_user_name", Kind::Text),
-        Column::new("userPrincipalName", "a.user_principal_name", Kind::Text),
-        Column::new("resourceName", "a.resource_name", Kind::Text),
-        Column::new("skuNumber", "a.sku_number", Kind::Text),
-        Column::new("systemFamily", "a.system_family", Kind::Text),
-        Column::new(
-            "azureActiveDirectoryDeviceId",
-            "a.azure_ad_device_id",
-            Kind::Text,
-        ),
-        Column::new("azureAdDeviceId", "a.azure_ad_device_id", Kind::Text),
-        Column::new("managedDeviceId", "a.managed_device_id", Kind::Text),
-        Column::new("displayName", "a.display_name", Kind::Text),
-        Column::new("deviceAccountUpn", "a.device_account_upn", Kind::Text),
-        Column::new("deviceFriendlyName", "a.device_friendly_name", Kind::Text),
-    ],
+    // Never contacted sorts first, as 0001-01-01 would.
+    expressions: &[(
+        "lastContactedDateTime",
+        "coalesce(a.last_contacted_at, -62135596800000000)",
+    )],
+    substring_indexes: &[(
+        "serialNumber",
+        ("autopilot_devices_serials", "serial_number"),
+    )],
 };
 
 /// How many columns [`SELECT_DEVICE`] names (the sort keys follow them).

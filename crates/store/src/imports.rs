@@ -9,7 +9,7 @@ use autopilot_domain::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::lower::{Column, Kind, Table};
+use crate::lower::Table;
 use crate::sql::{Arg, Exec, Record, Sql};
 use crate::sql_store::{Backend, INSERT_CHUNK, SqlStore, Tx as _, id_text, parse_id, with_id};
 use crate::time_codec::{from_micros, to_micros};
@@ -23,41 +23,24 @@ const SELECT_IMPORTED_COLUMNS: usize = 13;
 const FROM_IMPORTED: &str = " FROM imported_devices d \
      JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id ";
 
-/// Queryable properties of imported records.
-const IMPORTED: Table = Table {
+/// Imported records as queries see them: `imported_devices d` of [`FROM_IMPORTED`].
+pub(crate) const IMPORTED: Table = Table {
+    entity: &entity::IMPORTED_DEVICE,
+    alias: "d",
     id: "d.id",
     tenant: "d.tenant",
-    columns: &[
-        Column::new("id", "d.id", Kind::Text),
-        Column::new("groupTag", "d.group_tag", Kind::Text),
-        Column::new("serialNumber", "d.serial_number", Kind::Text),
-        Column::new("productKey", "d.product_key", Kind::Text),
-        Column::new("importId", "d.import_id", Kind::Text),
-        Column::new("assignedUserPrincipalName", "d.assigned_user", Kind::Text),
-        Column::new(
-            "state/deviceImportStatus",
-            "d.status",
-            Kind::Enum(entity::IMPORT_STATUS),
-        ),
-        Column::new(
-            "state/deviceRegistrationId",
-            "d.registration_id",
-            Kind::Text,
-        ),
-        Column::new("state/deviceErrorCode", "d.error_code", Kind::Int),
-        Column::new("state/deviceErrorName", "d.error_name", Kind::Text),
-    ],
+    expressions: &[],
+    substring_indexes: &[],
 };
 
-/// Queryable properties of uploads (over the derived table of [`uploads_scope`]).
-const UPLOADS: Table = Table {
+/// Uploads as queries see them: the derived table `x` of [`uploads_scope`].
+pub(crate) const UPLOADS: Table = Table {
+    entity: &entity::UPLOAD,
+    alias: "x",
     id: "x.id",
     tenant: "x.tenant",
-    columns: &[
-        Column::new("id", "x.id", Kind::Text),
-        Column::new("createdDateTimeUtc", "x.created_at", Kind::Time),
-        Column::new("status", "x.status", Kind::Enum(entity::UPLOAD_STATUS)),
-    ],
+    expressions: &[],
+    substring_indexes: &[],
 };
 
 /// Upload statuses by their index in `entity::UPLOAD_STATUS`.

@@ -7,7 +7,7 @@
 //! over columns in the "C" collation, where `lower()` folds ASCII only and orders bytewise.
 
 use autopilot_domain::{Cursor, SortValue, StoreError};
-use autopilot_odata::{Case, CmpOp, Expr, Literal, Operand, OrderBy, StrFn};
+use autopilot_odata::{Case, CmpOp, EntityType, Expr, FieldType, Literal, Operand, OrderBy, StrFn};
 
 use crate::sql::{Dialect, Sql};
 
@@ -25,60 +25,63 @@ pub(crate) enum Kind {
     Time,
 }
 
-/// A queryable property: its OData name, its SQL expression, how it compares.
-#[derive(Debug, Clone, Copy)]
+/// A queryable property as SQL: its OData name, its expression, how it compares.
+#[derive(Debug, Clone)]
 pub(crate) struct Column {
     pub name: &'static str,
-    pub sql: &'static str,
+    pub sql: String,
     pub kind: Kind,
     /// SQLite's trigram index for `contains`: `(fts table, fts column)`, keyed by `tenant` and
     /// `id`. (PostgreSQL's `pg_trgm` index sits on the column itself and needs no naming.)
     pub substring_index: Option<(&'static str, &'static str)>,
 }
 
-impl Column {
-    pub(crate) const fn new(name: &'static str, sql: &'static str, kind: Kind) -> Self {
-        Column {
-            name,
-            sql,
-            kind,
-            substring_index: None,
-        }
-    }
-
-    pub(crate) const fn indexed(
-        name: &'static str,
-        sql: &'static str,
-        fts: (&'static str, &'static str),
-    ) -> Self {
-        Column {
-            name,
-            sql,
-            kind: Kind::Text,
-            substring_index: Some(fts),
-        }
-    }
-}
-
-/// The queryable columns of one list, and the expression of its id.
+/// One list's query surface: the entity's own description (names, types, columns) over the
+/// alias the list's `FROM` gives its table, with what SQL alone knows.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Table {
-    pub columns: &'static [Column],
+    pub entity: &'static EntityType,
+    /// The alias that qualifies the entity's columns.
+    pub alias: &'static str,
     /// The id column (hyphenated text), the final tie-breaker.
     pub id: &'static str,
     /// The tenant column, for substring-index lookups.
     pub tenant: &'static str,
+    /// Properties whose SQL is an expression rather than their bare column.
+    pub expressions: &'static [(&'static str, &'static str)],
+    /// SQLite trigram indexes by property: `(property, (fts table, fts column))`.
+    pub substring_indexes: &'static [(&'static str, (&'static str, &'static str))],
 }
 
 impl Table {
-    fn column(&self, name: &str) -> Result<&'static Column, StoreError> {
-        self.columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                StoreError::InvalidQuery(format!("The property '{name}' cannot be queried here."))
-            })
+    fn column(&self, name: &str) -> Result<Column, StoreError> {
+        let unqueryable =
+            || StoreError::InvalidQuery(format!("The property '{name}' cannot be queried here."));
+        let field = self.entity.field(name).ok_or_else(unqueryable)?;
+        let column = field.column.ok_or_else(unqueryable)?;
+        let kind = match field.ty {
+            FieldType::String => Kind::Text,
+            FieldType::Int32 => Kind::Int,
+            FieldType::Enum(members) => Kind::Enum(members),
+            FieldType::DateTime => Kind::Time,
+            FieldType::Bool | FieldType::Complex | FieldType::Binary => return Err(unqueryable()),
+        };
+        let sql = match lookup(self.expressions, field.name) {
+            Some(expr) => String::from(expr),
+            None => format!("{}.{column}", self.alias),
+        };
+        Ok(Column {
+            name: field.name,
+            sql,
+            kind,
+            substring_index: lookup(self.substring_indexes, field.name),
+        })
     }
+}
+
+/// The value a `(property, value)` list gives a property.
+fn lookup<T: Copy>(pairs: &[(&'static str, T)], property: &str) -> Option<T> {
+    pairs.iter().find(|(p, _)| *p == property).map(|(_, v)| *v)
 }
 
 /// The SQL of an operand: the column, lowered or uppered, as it compares.
@@ -93,7 +96,7 @@ fn operand_sql(d: Dialect, col: &Column, case: Option<Case>) -> String {
         }
         // Case-insensitive whatever the case function: lower() of either is the same.
         (Dialect::Postgres, Kind::Text, _) => format!("lower({})", col.sql),
-        _ => col.sql.to_owned(),
+        _ => col.sql.clone(),
     }
 }
 
@@ -191,7 +194,7 @@ pub(crate) fn push_filter(
         }
         Expr::Compare { left, op, right } => {
             let col = table.column(&left.property.name())?;
-            let sql = operand_sql(d, col, left.case);
+            let sql = operand_sql(d, &col, left.case);
             if *right == Literal::Null {
                 match op {
                     CmpOp::Eq => qb.push(&format!("({sql} IS NULL)")),
@@ -214,12 +217,12 @@ pub(crate) fn push_filter(
                 CmpOp::Le => "<=",
             };
             qb.push(&format!("({sql} {sym} "));
-            push_value(qb, d, col, right)?;
+            push_value(qb, d, &col, right)?;
             qb.push(")");
         }
         Expr::In { left, values } => {
             let col = table.column(&left.property.name())?;
-            let sql = operand_sql(d, col, left.case);
+            let sql = operand_sql(d, &col, left.case);
             let (nulls, others): (Vec<&Literal>, Vec<&Literal>) =
                 values.iter().partition(|v| **v == Literal::Null);
             qb.push("(");
@@ -229,7 +232,7 @@ pub(crate) fn push_filter(
                     if i > 0 {
                         qb.push(", ");
                     }
-                    push_value(qb, d, col, v)?;
+                    push_value(qb, d, &col, v)?;
                 }
                 qb.push(")");
             }
@@ -275,7 +278,7 @@ fn push_function(
         return Ok(());
     }
     let expr = match left.case {
-        None => col.sql.to_owned(),
+        None => col.sql.clone(),
         Some(Case::Lower) => format!("lower({})", col.sql),
         Some(Case::Upper) => format!("upper({})", col.sql),
     };
@@ -314,7 +317,7 @@ pub(crate) fn sort_keys(
         .iter()
         .map(|key| {
             let col = table.column(&key.property.name())?;
-            Ok((operand_sql(d, col, None), key.descending, col.kind))
+            Ok((operand_sql(d, &col, None), key.descending, col.kind))
         })
         .collect()
 }
@@ -390,5 +393,42 @@ mod tests {
     #[test]
     fn like_patterns_are_escaped() {
         assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn every_queryable_property_of_each_list_lowers_to_its_column() {
+        let tables = [
+            crate::devices::DEVICES,
+            crate::imports::IMPORTED,
+            crate::imports::UPLOADS,
+        ];
+        for t in tables {
+            for f in t.entity.fields {
+                let col = t.column(f.name);
+                assert_eq!(col.is_ok(), f.column.is_some(), "{}", f.name);
+                if let (Ok(col), Some(name)) = (col, f.column)
+                    && !t.expressions.iter().any(|(p, _)| *p == f.name)
+                {
+                    assert_eq!(col.sql, format!("{}.{name}", t.alias));
+                }
+            }
+            // What only SQL knows names properties the entity has.
+            let extras = t.expressions.iter().map(|(p, _)| *p);
+            for p in extras.chain(t.substring_indexes.iter().map(|(p, _)| *p)) {
+                assert!(t.column(p).is_ok(), "{p} is not a queryable property");
+            }
+        }
+        let serial = crate::devices::DEVICES.column("SERIALNUMBER").unwrap();
+        assert_eq!(serial.sql, "a.serial_number");
+        assert!(serial.substring_index.is_some());
+        let contacted = crate::devices::DEVICES
+            .column("lastContactedDateTime")
+            .unwrap();
+        assert!(contacted.sql.starts_with("coalesce("));
+        assert!(
+            crate::imports::IMPORTED
+                .column("hardwareIdentifier")
+                .is_err()
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::error::GraphError;
 use crate::respond::{self, key_or_404};
 use crate::route::{Devices, Version};
 use crate::state::{AppState, Ctx};
-use crate::wire::{self, DeviceWireBeta, DeviceWireV1};
+use crate::wire::{self, DeviceWire};
 use crate::{body, query};
 
 const ENTITY: &str = "windowsAutopilotDeviceIdentity";
@@ -58,7 +58,7 @@ async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
     let (set, e) = (super::DEVICES, &entity::AUTOPILOT_DEVICE);
     Ok(match ctx.target.version {
         Version::V1 => {
-            let shaped = respond::map_page(&page, DeviceWireV1::from);
+            let shaped = respond::map_page(&page, |d| DeviceWire::new(d, Version::V1));
             respond::list(ctx, e, set, "devices", shaped, count)
         }
         Version::Beta => {
@@ -73,7 +73,7 @@ async fn get(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphEr
     let device = find(state, ctx, key).await?;
     let (set, e) = (super::DEVICES, &entity::AUTOPILOT_DEVICE);
     Ok(match ctx.target.version {
-        Version::V1 => respond::entity(ctx, e, set, &DeviceWireV1::from(&device)),
+        Version::V1 => respond::entity(ctx, e, set, &DeviceWire::new(&device, Version::V1)),
         Version::Beta => {
             let profiles = ProfileContext::load(state, ctx).await?;
             respond::entity(ctx, e, set, &profiles.beta_device(state, ctx, &device))
@@ -222,7 +222,8 @@ impl ProfileContext {
     /// A beta device as JSON: its profile standing, and `$expand`ed profile navigations.
     fn beta_device(&self, state: &AppState, ctx: &Ctx, device: &AutopilotDevice) -> Value {
         let resolved = self.resolve(state, device);
-        let wire = DeviceWireBeta::from(device).with_profile(resolved.status, resolved.assigned_at);
+        let wire = DeviceWire::new(device, Version::Beta)
+            .with_profile(resolved.status, resolved.assigned_at);
         let mut value = serde_json::to_value(&wire).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut value {
             for p in &ctx.options.expand {

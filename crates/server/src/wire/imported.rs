@@ -2,12 +2,12 @@
 //! request bodies (all or nothing, errors naming index and property), and written back.
 
 use autopilot_domain::{ImportedDevice, NewImportedDevice, Upload};
+use autopilot_odata::{EntityType, entity};
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::datetime;
+use super::shape::{Described, WireValue, described_serialize};
 use crate::error::GraphError;
 
 const ENTITY_TYPE: &str = "microsoft.graph.importedWindowsAutopilotDeviceIdentity";
@@ -236,80 +236,64 @@ pub fn parse_import(
         .collect()
 }
 
-/// Binary as standard base64, written straight into the output.
+/// An `importedWindowsAutopilotDeviceIdentity` on the wire, as its description orders it.
 #[derive(Debug)]
-struct Base64<'a>(&'a [u8]);
-
-impl Serialize for Base64<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&base64::display::Base64Display::new(
-            self.0,
-            &base64::engine::general_purpose::STANDARD,
-        ))
-    }
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StateWire<'a> {
-    device_import_status: &'static str,
-    device_registration_id: &'a str,
-    device_error_code: i32,
-    device_error_name: &'a str,
-}
-
-/// An `importedWindowsAutopilotDeviceIdentity` on the wire, in Graph's documented member order.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportedWire<'a> {
-    id: String,
-    group_tag: &'a str,
-    serial_number: &'a str,
-    product_key: &'a str,
-    import_id: &'a str,
-    hardware_identifier: Base64<'a>,
-    state: StateWire<'a>,
-    assigned_user_principal_name: &'a str,
-}
+pub struct ImportedWire<'a>(&'a ImportedDevice);
 
 impl<'a> From<&'a ImportedDevice> for ImportedWire<'a> {
     fn from(d: &'a ImportedDevice) -> Self {
-        ImportedWire {
-            id: d.id.hyphenated().to_string(),
-            group_tag: &d.group_tag,
-            serial_number: &d.serial_number,
-            product_key: &d.product_key,
-            import_id: &d.import_id,
-            hardware_identifier: Base64(&d.hardware_identifier),
-            state: StateWire {
-                device_import_status: d.state.device_import_status.as_str(),
-                device_registration_id: &d.state.device_registration_id,
-                device_error_code: d.state.device_error_code,
-                device_error_name: &d.state.device_error_name,
-            },
-            assigned_user_principal_name: &d.assigned_user_principal_name,
-        }
+        ImportedWire(d)
+    }
+}
+
+impl Described for ImportedWire<'_> {
+    const ENTITY: &'static EntityType = &entity::IMPORTED_DEVICE;
+
+    fn value(&self, property: &str) -> Option<WireValue<'_>> {
+        use WireValue::{Base64, Id, Int, Str};
+        let d = self.0;
+        Some(match property {
+            "id" => Id(d.id),
+            "groupTag" => Str(&d.group_tag),
+            "serialNumber" => Str(&d.serial_number),
+            "productKey" => Str(&d.product_key),
+            "importId" => Str(&d.import_id),
+            "hardwareIdentifier" => Base64(&d.hardware_identifier),
+            "state/deviceImportStatus" => Str(d.state.device_import_status.as_str()),
+            "state/deviceRegistrationId" => Str(&d.state.device_registration_id),
+            "state/deviceErrorCode" => Int(d.state.device_error_code),
+            "state/deviceErrorName" => Str(&d.state.device_error_name),
+            "assignedUserPrincipalName" => Str(&d.assigned_user_principal_name),
+            _ => return None,
+        })
     }
 }
 
 /// An `importedWindowsAutopilotDeviceIdentityUpload` on the wire.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadWire {
-    id: String,
-    created_date_time_utc: String,
-    status: &'static str,
-}
+#[derive(Debug)]
+pub struct UploadWire<'a>(&'a Upload);
 
-impl From<&Upload> for UploadWire {
-    fn from(u: &Upload) -> Self {
-        UploadWire {
-            id: u.id.hyphenated().to_string(),
-            created_date_time_utc: datetime(u.created_date_time_utc),
-            status: u.status.as_str(),
-        }
+impl<'a> From<&'a Upload> for UploadWire<'a> {
+    fn from(u: &'a Upload) -> Self {
+        UploadWire(u)
     }
 }
+
+impl Described for UploadWire<'_> {
+    const ENTITY: &'static EntityType = &entity::UPLOAD;
+
+    fn value(&self, property: &str) -> Option<WireValue<'_>> {
+        let u = self.0;
+        Some(match property {
+            "id" => WireValue::Id(u.id),
+            "createdDateTimeUtc" => WireValue::Time(Some(u.created_date_time_utc)),
+            "status" => WireValue::Str(u.status.as_str()),
+            _ => return None,
+        })
+    }
+}
+
+described_serialize!(ImportedWire, UploadWire);
 
 #[cfg(test)]
 mod tests {
@@ -415,5 +399,54 @@ mod tests {
         );
         assert!(parse_import(&json!({"importedWindowsAutopilotDeviceIdentities": []}), 2).is_err());
         assert!(parse_import(&json!([]), 2).is_err());
+    }
+
+    #[test]
+    fn records_and_uploads_are_written_as_graph_orders_them() {
+        use autopilot_domain::{ImportState, ImportStatus, UploadStatus};
+        let record = ImportedDevice {
+            id: uuid::Uuid::from_u128(1),
+            import_id: "imp".into(),
+            upload_id: None,
+            serial_number: "SN-1".into(),
+            group_tag: "Lab".into(),
+            product_key: "pk".into(),
+            assigned_user_principal_name: "ada@contoso.test".into(),
+            hardware_identifier: vec![1, 2, 3, 250],
+            state: ImportState {
+                device_import_status: ImportStatus::Error,
+                device_registration_id: String::new(),
+                device_error_code: 806,
+                device_error_name: "ZtdDeviceAlreadyAssigned".into(),
+            },
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let wire = ImportedWire::from(&record);
+        crate::wire::shape::assert_complete(&wire);
+        assert_eq!(
+            serde_json::to_string(&wire).unwrap(),
+            concat!(
+                r#"{"id":"00000000-0000-0000-0000-000000000001","groupTag":"Lab","#,
+                r#""serialNumber":"SN-1","productKey":"pk","importId":"imp","#,
+                r#""hardwareIdentifier":"AQID+g==","state":{"deviceImportStatus":"error","#,
+                r#""deviceRegistrationId":"","deviceErrorCode":806,"#,
+                r#""deviceErrorName":"ZtdDeviceAlreadyAssigned"},"#,
+                r#""assignedUserPrincipalName":"ada@contoso.test"}"#
+            )
+        );
+        let upload = Upload {
+            id: uuid::Uuid::from_u128(2),
+            created_date_time_utc: time::macros::datetime!(2026-11-28 09:00:01.5 UTC),
+            status: UploadStatus::Pending,
+        };
+        let wire = UploadWire::from(&upload);
+        crate::wire::shape::assert_complete(&wire);
+        assert_eq!(
+            serde_json::to_string(&wire).unwrap(),
+            concat!(
+                r#"{"id":"00000000-0000-0000-0000-000000000002","#,
+                r#""createdDateTimeUtc":"2026-11-28T09:00:01.5000000Z","status":"pending"}"#
+            )
+        );
     }
 }

@@ -4,11 +4,12 @@
 mod devices;
 mod imported;
 mod profiles;
+mod shape;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use devices::{DeviceWireBeta, DeviceWireV1, deleted_device};
+pub use devices::{DeviceWire, deleted_device};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,

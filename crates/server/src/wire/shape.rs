@@ -1,0 +1,122 @@
+//! Wire shapes derived from the entity descriptions in `autopilot_odata::entity`: which members
+//! an entity has in each version, their order and how complex members nest all come from
+//! there. A wire type only says where each property's value comes from ([`Described`]), so a
+//! property added to the description reaches queries, the store and the wire together.
+
+use autopilot_odata::{EntityType, Field, FieldType};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{NEVER, datetime};
+use crate::route::Version;
+
+/// One property's value, as the wire writes it.
+#[derive(Debug, Clone, Copy)]
+pub enum WireValue<'a> {
+    Str(&'a str),
+    /// A hyphenated id.
+    Id(Uuid),
+    Int(i32),
+    /// A non-nullable date: [`NEVER`] when it was never set.
+    Time(Option<OffsetDateTime>),
+    /// Binary as standard base64.
+    Base64(&'a [u8]),
+}
+
+impl Serialize for WireValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            WireValue::Str(v) => s.serialize_str(v),
+            WireValue::Id(id) => s.collect_str(&id.hyphenated()),
+            WireValue::Int(n) => s.serialize_i32(n),
+            WireValue::Time(None) => s.serialize_str(NEVER),
+            WireValue::Time(Some(t)) => s.serialize_str(&datetime(t)),
+            WireValue::Base64(bytes) => s.collect_str(&base64::display::Base64Display::new(
+                bytes,
+                &base64::engine::general_purpose::STANDARD,
+            )),
+        }
+    }
+}
+
+/// A value that goes on the wire as its entity's description says.
+pub trait Described {
+    /// The entity's one description.
+    const ENTITY: &'static EntityType;
+
+    /// The version whose property set is written.
+    fn version(&self) -> Version {
+        Version::Beta
+    }
+
+    /// The value of a scalar property, by its description's name (`state/deviceErrorCode` for
+    /// a member of a complex property); `None` only for a name the entity does not have.
+    fn value(&self, property: &str) -> Option<WireValue<'_>>;
+}
+
+/// Writes `item` as its description orders it: the version's top-level properties, each
+/// complex one as an object of its members.
+pub fn serialize<T: Described, S: Serializer>(item: &T, s: S) -> Result<S::Ok, S::Error> {
+    let version = item.version();
+    let mut map = s.serialize_map(None)?;
+    for field in T::ENTITY.fields.iter().filter(|f| f.is_top_level()) {
+        if field.beta_only && version == Version::V1 {
+            continue;
+        }
+        if field.ty == FieldType::Complex {
+            map.serialize_entry(field.name, &Members { item, field })?;
+        } else if let Some(value) = item.value(field.name) {
+            map.serialize_entry(field.name, &value)?;
+        }
+    }
+    map.end()
+}
+
+/// A complex property's members, as one object.
+struct Members<'a, T> {
+    item: &'a T,
+    field: &'static Field,
+}
+
+impl<T: Described> Serialize for Members<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for member in T::ENTITY.members_of(self.field.name) {
+            let name = &member.name[self.field.name.len() + 1..];
+            if let Some(value) = self.item.value(member.name) {
+                map.serialize_entry(name, &value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// Implements `Serialize` for wire types through [`serialize`].
+macro_rules! described_serialize {
+    ($($ty:ident),+) => {$(
+        impl serde::Serialize for $ty<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                $crate::wire::shape::serialize(self, s)
+            }
+        }
+    )+};
+}
+pub(crate) use described_serialize;
+
+/// For tests: every scalar property of the entity has a value.
+#[cfg(test)]
+pub fn assert_complete<T: Described>(item: &T) {
+    for f in T::ENTITY
+        .fields
+        .iter()
+        .filter(|f| f.ty != FieldType::Complex)
+    {
+        assert!(
+            item.value(f.name).is_some(),
+            "{}.{} has no wire value",
+            T::ENTITY.name,
+            f.name
+        );
+    }
+}
