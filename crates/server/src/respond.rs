@@ -1,7 +1,7 @@
 //! Rendering answers: JSON with Graph's headers, single entities and collections with their
 //! `@odata.context`, `$select` trimming, `@odata.nextLink`, `201` with `Location`, `204`.
 
-use autopilot_domain::{Page, StoreError};
+use autopilot_domain::{Page, PageRequest, StoreError};
 use autopilot_odata::EntityType;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -206,20 +206,25 @@ pub fn entity<T: Serialize>(ctx: &Ctx, entity: &EntityType, set: &str, item: &T)
 }
 
 /// One page of a list (none when `$top=0`) and, with `$count=true`, the filtered count. The
-/// store calls are futures: each runs only if needed.
-pub async fn page_and_count<T>(
+/// request's options become the store's page request for `scope` (what binds its
+/// `$skiptoken`); the store calls run only if needed.
+pub async fn page_and_count<T, P>(
     ctx: &Ctx,
-    limit: u32,
-    page: impl Future<Output = Result<Page<T>, StoreError>>,
+    scope: &str,
+    page: impl FnOnce(PageRequest) -> P,
     count: impl Future<Output = Result<u64, StoreError>>,
-) -> Result<(Page<T>, Option<u64>), GraphError> {
-    let page = if limit == 0 {
+) -> Result<(Page<T>, Option<u64>), GraphError>
+where
+    P: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let request = query::page_request(&ctx.options, scope)?;
+    let page = if request.limit == 0 {
         Page {
             items: Vec::new(),
             next: None,
         }
     } else {
-        page.await?
+        page(request).await?
     };
     let count = if ctx.options.count {
         Some(count.await?)

@@ -11,12 +11,12 @@ use axum::response::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::body;
 use crate::error::GraphError;
 use crate::respond::{self, key_or_404};
 use crate::route::{Devices, Version};
 use crate::state::{AppState, Ctx};
 use crate::wire::{self, DeviceWire};
-use crate::{body, query};
 
 const ENTITY: &str = "windowsAutopilotDeviceIdentity";
 
@@ -44,15 +44,12 @@ pub(crate) async fn call(
 }
 
 async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    let request = query::page_request(&ctx.options, "devices")?;
-    let tenant = ctx.tenant();
+    let (store, tenant) = (&state.store, ctx.tenant());
     let (page, count) = respond::page_and_count(
         ctx,
-        request.limit,
-        state.store.list_devices(tenant, request),
-        state
-            .store
-            .count_devices(tenant, ctx.options.filter.as_ref()),
+        "devices",
+        |request| store.list_devices(tenant, request),
+        store.count_devices(tenant, ctx.options.filter.as_ref()),
     )
     .await?;
     let (set, e) = (super::DEVICES, &entity::AUTOPILOT_DEVICE);

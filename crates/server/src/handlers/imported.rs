@@ -12,7 +12,7 @@ use crate::error::GraphError;
 use crate::respond::{self, key_or_404};
 use crate::route::{Imported, UploadRef};
 use crate::state::{AppState, Ctx};
-use crate::{body, query, wire};
+use crate::{body, wire};
 
 const ENTITY: &str = "importedWindowsAutopilotDeviceIdentity";
 const UPLOAD_ENTITY: &str = "importedWindowsAutopilotDeviceIdentityUpload";
@@ -67,17 +67,12 @@ async fn list(state: &AppState, ctx: &Ctx, upload: &UploadRef) -> Result<Respons
         "imported:{}",
         upload_id.map(|u| u.to_string()).unwrap_or_default()
     );
-    let request = query::page_request(&ctx.options, &scope)?;
-    let tenant = ctx.tenant();
+    let (store, tenant) = (&state.store, ctx.tenant());
     let (page, count) = respond::page_and_count(
         ctx,
-        request.limit,
-        state
-            .store
-            .list_imported(tenant, upload_id, request.clone()),
-        state
-            .store
-            .count_imported(tenant, upload_id, ctx.options.filter.as_ref()),
+        &scope,
+        |request| store.list_imported(tenant, upload_id, request),
+        store.count_imported(tenant, upload_id, ctx.options.filter.as_ref()),
     )
     .await?;
     Ok(respond::list(
@@ -85,7 +80,7 @@ async fn list(state: &AppState, ctx: &Ctx, upload: &UploadRef) -> Result<Respons
         &entity::IMPORTED_DEVICE,
         &set(upload),
         &scope,
-        respond::map_page(&page, wire::ImportedWire::from),
+        respond::map_page(&page, wire::ImportedWire),
         count,
     ))
 }
@@ -111,7 +106,7 @@ async fn get(
         ctx,
         &entity::IMPORTED_DEVICE,
         &set(&upload),
-        &wire::ImportedWire::from(&device),
+        &wire::ImportedWire(&device),
     ))
 }
 
@@ -154,7 +149,7 @@ async fn create(
         ctx,
         &set(upload),
         device.id,
-        wire::ImportedWire::from(device),
+        wire::ImportedWire(device),
     ))
 }
 
@@ -174,7 +169,7 @@ async fn import(
     Ok(respond::collection(
         ctx,
         "Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)",
-        created.iter().map(wire::ImportedWire::from).collect(),
+        created.iter().map(wire::ImportedWire).collect(),
     ))
 }
 

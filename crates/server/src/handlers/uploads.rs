@@ -11,7 +11,7 @@ use crate::error::GraphError;
 use crate::respond::{self, key_or_404};
 use crate::route::Uploads;
 use crate::state::{AppState, Ctx};
-use crate::{body, query, wire};
+use crate::{body, wire};
 
 const ENTITY: &str = "importedWindowsAutopilotDeviceIdentityUpload";
 
@@ -33,15 +33,12 @@ pub(crate) async fn call(
 }
 
 async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    let request = query::page_request(&ctx.options, "uploads")?;
-    let tenant = ctx.tenant();
+    let (store, tenant) = (&state.store, ctx.tenant());
     let (page, count) = respond::page_and_count(
         ctx,
-        request.limit,
-        state.store.list_uploads(tenant, request),
-        state
-            .store
-            .count_uploads(tenant, ctx.options.filter.as_ref()),
+        "uploads",
+        |request| store.list_uploads(tenant, request),
+        store.count_uploads(tenant, ctx.options.filter.as_ref()),
     )
     .await?;
     Ok(respond::list(
@@ -49,7 +46,7 @@ async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
         &entity::UPLOAD,
         super::UPLOADS,
         "uploads",
-        respond::map_page(&page, wire::UploadWire::from),
+        respond::map_page(&page, wire::UploadWire),
         count,
     ))
 }
@@ -71,7 +68,7 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Response, Gr
         ctx,
         super::UPLOADS,
         id,
-        wire::UploadWire::from(&upload),
+        wire::UploadWire(&upload),
     ))
 }
 
@@ -85,7 +82,7 @@ async fn get(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphEr
     Ok(respond::single(
         ctx,
         super::UPLOADS,
-        wire::UploadWire::from(&upload),
+        wire::UploadWire(&upload),
     ))
 }
 

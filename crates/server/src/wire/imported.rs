@@ -238,13 +238,7 @@ pub fn parse_import(
 
 /// An `importedWindowsAutopilotDeviceIdentity` on the wire, as its description orders it.
 #[derive(Debug)]
-pub struct ImportedWire<'a>(&'a ImportedDevice);
-
-impl<'a> From<&'a ImportedDevice> for ImportedWire<'a> {
-    fn from(d: &'a ImportedDevice) -> Self {
-        ImportedWire(d)
-    }
-}
+pub struct ImportedWire<'a>(pub &'a ImportedDevice);
 
 impl Described for ImportedWire<'_> {
     const ENTITY: &'static EntityType = &entity::IMPORTED_DEVICE;
@@ -271,13 +265,7 @@ impl Described for ImportedWire<'_> {
 
 /// An `importedWindowsAutopilotDeviceIdentityUpload` on the wire.
 #[derive(Debug)]
-pub struct UploadWire<'a>(&'a Upload);
-
-impl<'a> From<&'a Upload> for UploadWire<'a> {
-    fn from(u: &'a Upload) -> Self {
-        UploadWire(u)
-    }
-}
+pub struct UploadWire<'a>(pub &'a Upload);
 
 impl Described for UploadWire<'_> {
     const ENTITY: &'static EntityType = &entity::UPLOAD;
@@ -421,7 +409,7 @@ mod tests {
             },
             created_at: time::OffsetDateTime::UNIX_EPOCH,
         };
-        let wire = ImportedWire::from(&record);
+        let wire = ImportedWire(&record);
         crate::wire::shape::assert_complete(&wire);
         assert_eq!(
             serde_json::to_string(&wire).unwrap(),
@@ -439,7 +427,7 @@ mod tests {
             created_date_time_utc: time::macros::datetime!(2026-11-28 09:00:01.5 UTC),
             status: UploadStatus::Pending,
         };
-        let wire = UploadWire::from(&upload);
+        let wire = UploadWire(&upload);
         crate::wire::shape::assert_complete(&wire);
         assert_eq!(
             serde_json::to_string(&wire).unwrap(),
