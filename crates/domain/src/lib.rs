@@ -7,6 +7,7 @@
 mod auth;
 mod clock;
 pub mod delay;
+pub mod directory;
 mod model;
 pub mod profiles;
 pub mod registration;
@@ -15,13 +16,14 @@ pub mod sync;
 
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::DirectoryDevice;
 pub use model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState,
     ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice,
     ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
-    ApplicationStore, Cursor, DeviceStore, ImportBatch, ImportStore, Page, PageRequest,
-    ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError,
-    ThrottleStore, UploadTarget,
+    ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore, ImportBatch, ImportStore,
+    Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue,
+    Store, StoreError, ThrottleStore, UploadTarget,
 };

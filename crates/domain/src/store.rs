@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
+use crate::directory::DirectoryDevice;
 use crate::model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
     NewImportedDevice, ProfileAssignment, Upload,
@@ -128,6 +129,7 @@ pub trait Store:
     + ProfileStore
     + ApplicationStore
     + ThrottleStore
+    + DirectoryStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -142,6 +144,7 @@ impl<T> Store for T where
         + ProfileStore
         + ApplicationStore
         + ThrottleStore
+        + DirectoryStore
         + Send
         + Sync
         + std::fmt::Debug
@@ -383,4 +386,46 @@ pub trait ThrottleStore: Send + Sync {
         let _ = (window, keys);
         Ok(None)
     }
+}
+
+/// How a request names an Entra device object: by its object id, or by its `deviceId`
+/// (`/devices(deviceId='...')`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryKey {
+    Id(Uuid),
+    DeviceId(String),
+}
+
+/// Entra ID device objects. The registration service creates them (in its round's
+/// transaction); device actions and deregistration keep them in step.
+#[async_trait::async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// A page of device objects.
+    async fn list_directory_devices(
+        &self,
+        tenant: &TenantId,
+        page: PageRequest,
+    ) -> Result<Page<DirectoryDevice>, StoreError>;
+
+    /// How many device objects there are (matching `filter`).
+    async fn count_directory_devices(
+        &self,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError>;
+
+    /// One device object.
+    async fn get_directory_device(
+        &self,
+        tenant: &TenantId,
+        key: &DirectoryKey,
+    ) -> Result<Option<DirectoryDevice>, StoreError>;
+
+    /// Deletes a device object (the Autopilot registration stays, as in Entra); false when
+    /// there was none.
+    async fn delete_directory_device(
+        &self,
+        tenant: &TenantId,
+        id: Uuid,
+    ) -> Result<bool, StoreError>;
 }

@@ -103,7 +103,8 @@ pub(crate) fn tokens(text: &str) -> Result<Vec<Token>, RuleError> {
 }
 
 /// A double-quoted string from `start`; returns its value and the position after it.
-/// A backtick escapes the character after it (`` `" `` is a quote inside the string).
+/// A backtick escapes the character after it (`` `" `` is a quote inside the string), and so
+/// does a backslash before a quote.
 fn string(chars: &[char], start: usize) -> Result<(String, usize), RuleError> {
     let mut value = String::new();
     let mut i = start + 1;
@@ -111,6 +112,12 @@ fn string(chars: &[char], start: usize) -> Result<(String, usize), RuleError> {
         match chars[i] {
             '`' if i + 1 < chars.len() => {
                 value.push(chars[i + 1]);
+                i += 2;
+            }
+            // Entra's current page escapes a quote with a backslash; other backslashes stay
+            // (they are a regular expression's in `-match`).
+            '\\' if chars.get(i + 1) == Some(&'"') => {
+                value.push('"');
                 i += 2;
             }
             '"' | '\u{201c}' | '\u{201d}' => return Ok((value, i + 1)),
@@ -169,5 +176,9 @@ mod tests {
         assert_eq!(tokens(r#"a -eq "open"#).unwrap_err().at, Some(6));
         assert_eq!(tokens("a - eq").unwrap_err().at, Some(2));
         assert_eq!(tokens("a -eq 'x'").unwrap_err().at, Some(6));
+        assert_eq!(
+            tokens(r#""a\"b\d""#).unwrap()[0].tok,
+            Tok::Str(r#"a"b\d"#.into())
+        );
     }
 }

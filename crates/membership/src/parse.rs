@@ -118,7 +118,7 @@ impl Expr {
 fn quote(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str("\"")?;
     for c in s.chars() {
-        if matches!(c, '"' | '`' | '\u{201c}' | '\u{201d}') {
+        if matches!(c, '"' | '`' | '\\' | '\u{201c}' | '\u{201d}') {
             f.write_str("`")?;
         }
         write!(f, "{c}")?;

@@ -160,6 +160,14 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
+    /// `collection/any(v:body)` (or `all` when `all`): `body` names the item as the property
+    /// `v`.
+    Lambda {
+        collection: Property,
+        all: bool,
+        var: String,
+        body: Box<Expr>,
+    },
 }
 
 impl Expr {
@@ -216,6 +224,16 @@ impl fmt::Display for Expr {
                 f.write_str("not ")?;
                 self.write_operand(e, 3, f)
             }
+            Expr::Lambda {
+                collection,
+                all,
+                var,
+                body,
+            } => write!(
+                f,
+                "{collection}/{}({var}:{body})",
+                if *all { "all" } else { "any" }
+            ),
         }
     }
 }

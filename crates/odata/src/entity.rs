@@ -14,6 +14,8 @@ pub enum FieldType {
     Complex,
     /// `Edm.Binary`, base64 on the wire: selectable, not comparable.
     Binary,
+    /// A collection of strings: filtered through `any(...)` and `all(...)`.
+    StringCollection,
 }
 
 /// One property, described once: the query checker, the store's lowering and the wire shapes
@@ -57,6 +59,14 @@ impl Field {
         }
     }
 
+    /// A property queries may filter by but not sort by (nullable, or a collection).
+    const fn filtered(name: &'static str, ty: FieldType, column: &'static str) -> Self {
+        Field {
+            sortable: false,
+            ..Field::new(name, ty, column)
+        }
+    }
+
     const fn beta(self) -> Self {
         Field {
             beta_only: true,
@@ -78,6 +88,8 @@ pub struct EntityType {
     pub fields: &'static [Field],
     /// Navigation properties `$expand` accepts.
     pub expand: &'static [&'static str],
+    /// Whether `$search` is served (directory objects; with `ConsistencyLevel: eventual`).
+    pub searchable: bool,
 }
 
 impl EntityType {
@@ -112,7 +124,7 @@ pub const ENROLLMENT_STATE: &[&str] = &[
     "blocked",
 ];
 
-use FieldType::{Binary, Complex, DateTime, Enum, Int32, String as Str};
+use FieldType::{Binary, Complex, DateTime, Enum, Int32, String as Str, StringCollection};
 
 /// `importedWindowsAutopilotDeviceIdentity`, in Graph's documented member order.
 pub const IMPORTED_DEVICE: EntityType = EntityType {
@@ -132,6 +144,7 @@ pub const IMPORTED_DEVICE: EntityType = EntityType {
         Field::new("assignedUserPrincipalName", Str, "assigned_user"),
     ],
     expand: &[],
+    searchable: false,
 };
 
 /// `importedWindowsAutopilotDeviceIdentityUpload`.
@@ -143,6 +156,7 @@ pub const UPLOAD: EntityType = EntityType {
         Field::new("status", Enum(UPLOAD_STATUS), "status"),
     ],
     expand: &["deviceIdentities"],
+    searchable: false,
 };
 
 /// `windowsAutopilotDeviceIdentity`: the beta property set in beta's documented order; v1.0's
@@ -183,13 +197,85 @@ pub const AUTOPILOT_DEVICE: EntityType = EntityType {
         Field::opaque("userlessEnrollmentStatus", Str).beta(),
     ],
     expand: &["deploymentProfile", "intendedDeploymentProfile"],
+    searchable: false,
+};
+
+/// `device`: an Entra ID device object, in the member order Graph writes it. Unset values are
+/// `null` here, not `""`.
+pub const DIRECTORY_DEVICE: EntityType = EntityType {
+    name: "device",
+    fields: &[
+        Field::filtered("id", Str, "id"),
+        Field::opaque("deletedDateTime", DateTime),
+        Field::filtered("accountEnabled", FieldType::Bool, "account_enabled"),
+        Field::opaque("approximateLastSignInDateTime", DateTime),
+        Field::opaque("complianceExpirationDateTime", DateTime),
+        Field::opaque("createdDateTime", DateTime),
+        Field::opaque("deviceCategory", Str),
+        Field::filtered("deviceId", Str, "device_id"),
+        Field::opaque("deviceMetadata", Str),
+        Field::opaque("deviceOwnership", Str),
+        Field::opaque("deviceVersion", Int32),
+        Field::new("displayName", Str, "display_name"),
+        Field::opaque("enrollmentProfileName", Str),
+        Field::opaque("enrollmentType", Str),
+        Field::opaque("isCompliant", FieldType::Bool),
+        Field::opaque("isManaged", FieldType::Bool),
+        Field::opaque("isRooted", FieldType::Bool),
+        Field::opaque("managementType", Str),
+        Field::opaque("manufacturer", Str),
+        Field::opaque("mdmAppId", Str),
+        Field::opaque("model", Str),
+        Field::opaque("onPremisesLastSyncDateTime", DateTime),
+        Field::opaque("onPremisesSyncEnabled", FieldType::Bool),
+        Field::filtered("operatingSystem", Str, "operating_system"),
+        Field::filtered("operatingSystemVersion", Str, "operating_system_version"),
+        Field::filtered("physicalIds", StringCollection, "value"),
+        Field::opaque("profileType", Str),
+        Field::opaque("registrationDateTime", DateTime),
+        Field::opaque("systemLabels", StringCollection),
+        Field::filtered("trustType", Str, "trust_type"),
+        Field::opaque("extensionAttributes", Complex),
+        Field::opaque("extensionAttributes/extensionAttribute1", Str),
+        Field::opaque("extensionAttributes/extensionAttribute2", Str),
+        Field::opaque("extensionAttributes/extensionAttribute3", Str),
+        Field::opaque("extensionAttributes/extensionAttribute4", Str),
+        Field::opaque("extensionAttributes/extensionAttribute5", Str),
+        Field::opaque("extensionAttributes/extensionAttribute6", Str),
+        Field::opaque("extensionAttributes/extensionAttribute7", Str),
+        Field::opaque("extensionAttributes/extensionAttribute8", Str),
+        Field::opaque("extensionAttributes/extensionAttribute9", Str),
+        Field::opaque("extensionAttributes/extensionAttribute10", Str),
+        Field::opaque("extensionAttributes/extensionAttribute11", Str),
+        Field::opaque("extensionAttributes/extensionAttribute12", Str),
+        Field::opaque("extensionAttributes/extensionAttribute13", Str),
+        Field::opaque("extensionAttributes/extensionAttribute14", Str),
+        Field::opaque("extensionAttributes/extensionAttribute15", Str),
+    ],
+    expand: &[],
+    searchable: true,
+};
+
+/// The item of a string collection inside `any(...)` and `all(...)`: its one property is the
+/// item itself, held in the collection table's `value` column.
+pub const STRING_ITEM: EntityType = EntityType {
+    name: "Edm.String",
+    fields: &[Field::filtered("$it", Str, "value")],
+    expand: &[],
+    searchable: false,
 };
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 3] = [IMPORTED_DEVICE, UPLOAD, AUTOPILOT_DEVICE];
+    const ALL: [EntityType; 5] = [
+        IMPORTED_DEVICE,
+        UPLOAD,
+        AUTOPILOT_DEVICE,
+        DIRECTORY_DEVICE,
+        STRING_ITEM,
+    ];
 
     #[test]
     fn queryable_properties_name_their_column() {

@@ -15,6 +15,7 @@ pub mod ast;
 pub mod entity;
 mod error;
 pub mod parse;
+mod search;
 
 use percent::decode;
 
@@ -22,6 +23,7 @@ pub use ast::{Case, CmpOp, Expr, Literal, Operand, OrderBy, Property, StrFn};
 pub use entity::{EntityType, Field, FieldType};
 pub use error::{ErrorKind, QueryError};
 pub use parse::{MAX_DEPTH, parse_filter, parse_list, parse_orderby};
+pub use search::search_filter;
 
 /// The query options of one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +37,7 @@ pub struct Query {
     pub count: bool,
     /// The continuation token, opaque here.
     pub skiptoken: Option<String>,
-    /// `$search`, which no Autopilot entity supports (kept to say so).
+    /// `$search`: directory objects take it ([`search_filter`]); Autopilot entities do not.
     pub search: Option<String>,
 }
 
@@ -166,7 +168,11 @@ impl Query {
     /// Checks the query against an entity: every property exists and may be used as it is,
     /// every literal has its property's type.
     pub fn check(&self, entity: &EntityType) -> Result<(), QueryError> {
-        if self.search.is_some() {
+        if let Some(search) = &self.search
+            && entity.searchable
+        {
+            search_filter(search, entity)?;
+        } else if self.search.is_some() {
             return Err(QueryError::new(
                 ErrorKind::InvalidOption,
                 format!(
@@ -247,6 +253,33 @@ fn filterable(operand: &Operand, entity: &EntityType) -> Result<&'static Field, 
     Ok(field)
 }
 
+/// Checks a lambda's body: its operands may name only the variable.
+fn check_lambda_body(e: &Expr, var: &str, item: &Field) -> Result<(), QueryError> {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            check_lambda_body(a, var, item)?;
+            check_lambda_body(b, var, item)
+        }
+        Expr::Not(inner) => check_lambda_body(inner, var, item),
+        Expr::Lambda { .. } => Err(QueryError::new(
+            ErrorKind::NotSupportedOnProperty,
+            "any() and all() cannot be nested.".to_owned(),
+        )),
+        Expr::Compare { left, .. } | Expr::In { left, .. } | Expr::Func { left, .. } => {
+            if left.property.path.len() != 1 || left.property.path[0] != var {
+                return Err(QueryError::new(
+                    ErrorKind::UnknownProperty,
+                    format!(
+                        "Inside any() and all(), the only property is the lambda variable '{var}', not '{}'.",
+                        left.property
+                    ),
+                ));
+            }
+            check_leaf(e, item)
+        }
+    }
+}
+
 fn check_literal(field: &Field, value: &Literal) -> Result<(), QueryError> {
     let ok = match (field.ty, value) {
         (_, Literal::Null) => true,
@@ -285,13 +318,44 @@ fn check_literal(field: &Field, value: &Literal) -> Result<(), QueryError> {
 
 fn check_expr(e: &Expr, entity: &EntityType) -> Result<(), QueryError> {
     match e {
+        Expr::Lambda {
+            collection,
+            var,
+            body,
+            ..
+        } => {
+            let field = lookup(collection, entity, "$filter")?;
+            if field.ty != FieldType::StringCollection || !field.filterable {
+                return Err(QueryError::new(
+                    ErrorKind::NotSupportedOnProperty,
+                    format!(
+                        "any and all take a filterable collection; '{}' is not one.",
+                        field.name
+                    ),
+                ));
+            }
+            // The body sees one property, the item, a string named as its collection.
+            let item = Field {
+                ty: FieldType::String,
+                ..*field
+            };
+            check_lambda_body(body, var, &item)
+        }
         Expr::And(a, b) | Expr::Or(a, b) => {
             check_expr(a, entity)?;
             check_expr(b, entity)
         }
         Expr::Not(inner) => check_expr(inner, entity),
-        Expr::Compare { left, op, right } => {
-            let field = filterable(left, entity)?;
+        Expr::Compare { left, .. } | Expr::In { left, .. } | Expr::Func { left, .. } => {
+            check_leaf(e, filterable(left, entity)?)
+        }
+    }
+}
+
+/// Checks a comparison or function against the property its operand names.
+fn check_leaf(e: &Expr, field: &Field) -> Result<(), QueryError> {
+    match e {
+        Expr::Compare { op, right, .. } => {
             let ordered = matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Lt | CmpOp::Le);
             if ordered
                 && (matches!(field.ty, FieldType::Enum(_) | FieldType::Bool)
@@ -304,12 +368,8 @@ fn check_expr(e: &Expr, entity: &EntityType) -> Result<(), QueryError> {
             }
             check_literal(field, right)
         }
-        Expr::In { left, values } => {
-            let field = filterable(left, entity)?;
-            values.iter().try_for_each(|v| check_literal(field, v))
-        }
-        Expr::Func { func, left, .. } => {
-            let field = filterable(left, entity)?;
+        Expr::In { values, .. } => values.iter().try_for_each(|v| check_literal(field, v)),
+        Expr::Func { func, .. } => {
             if field.ty == FieldType::String {
                 Ok(())
             } else {
@@ -323,5 +383,6 @@ fn check_expr(e: &Expr, entity: &EntityType) -> Result<(), QueryError> {
                 ))
             }
         }
+        Expr::And(..) | Expr::Or(..) | Expr::Not(_) | Expr::Lambda { .. } => Ok(()),
     }
 }

@@ -6,7 +6,8 @@
 //! or-expr    = and-expr *( RWS "or" RWS and-expr )
 //! and-expr   = unary *( RWS "and" RWS unary )
 //! unary      = "not" BWS unary / primary
-//! primary    = "(" BWS or-expr BWS ")" / str-func / comparison
+//! primary    = "(" BWS or-expr BWS ")" / str-func / lambda / comparison
+//! lambda     = property "/" ( "any" / "all" ) "(" BWS identifier BWS ":" BWS or-expr BWS ")"
 //! str-func   = ( "contains" / "startswith" / "endswith" )
 //!              "(" BWS operand BWS "," BWS string BWS ")"
 //! comparison = operand RWS ( cmp-op RWS literal
@@ -287,6 +288,9 @@ fn primary(ctx: &Ctx, depth: usize, i: &mut In<'_>) -> ModalResult<Expr> {
         return Ok(Expr::Func { func, left, value });
     }
     let left = operand(ctx, i)?;
+    if let Some(lambda) = lambda_kind(&left, i) {
+        return lambda_expr(ctx, depth, left.property, lambda, i);
+    }
     cut_err(rws.context(expected("an operator (eq, ne, gt, ge, lt, le, in)"))).parse_next(i)?;
     if opt(keyword("in")).parse_next(i)?.is_some() {
         bws(i)?;
@@ -310,6 +314,52 @@ fn primary(ctx: &Ctx, depth: usize, i: &mut In<'_>) -> ModalResult<Expr> {
     cut_err(rws.context(expected("a space"))).parse_next(i)?;
     let right = cut_err(literal_value).parse_next(i)?;
     Ok(Expr::Compare { left, op, right })
+}
+
+/// Whether an operand is `collection/any` or `collection/all` before its `(`: `Some(all)`.
+fn lambda_kind(left: &Operand, i: &In<'_>) -> Option<bool> {
+    let last = left.property.path.last()?;
+    if left.case.is_some() || left.property.path.len() < 2 || !i.starts_with('(') {
+        return None;
+    }
+    if last.eq_ignore_ascii_case("any") {
+        Some(false)
+    } else if last.eq_ignore_ascii_case("all") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// `(v:body)` after `collection/any` or `collection/all`.
+fn lambda_expr(
+    ctx: &Ctx,
+    depth: usize,
+    mut collection: Property,
+    all: bool,
+    i: &mut In<'_>,
+) -> ModalResult<Expr> {
+    if depth >= MAX_DEPTH {
+        return too_deep(i);
+    }
+    collection.path.pop();
+    *i = &i[1..];
+    bws(i)?;
+    let var = cut_err(identifier.context(expected("a lambda variable, as in any(p:p eq 'x')")))
+        .parse_next(i)?
+        .to_owned();
+    bws(i)?;
+    cut_err(':'.context(expected("':'"))).parse_next(i)?;
+    bws(i)?;
+    let body = cut_err(|i: &mut In<'_>| or_expr(ctx, depth + 1, i)).parse_next(i)?;
+    bws(i)?;
+    cut_err(')'.context(expected("')'"))).parse_next(i)?;
+    Ok(Expr::Lambda {
+        collection,
+        all,
+        var,
+        body: Box::new(body),
+    })
 }
 
 fn unary(ctx: &Ctx, depth: usize, i: &mut In<'_>) -> ModalResult<Expr> {

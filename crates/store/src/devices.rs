@@ -1,5 +1,5 @@
 //! Registered devices ([`DeviceStore`]): reads, deregistration (which frees the hardware for a
-//! later import) and the changes of their actions.
+//! later import and removes the Entra device object) and the changes of their actions.
 
 use async_trait::async_trait;
 use autopilot_domain::{
@@ -29,6 +29,7 @@ pub(crate) const DEVICES: Table = Table {
         "serialNumber",
         ("autopilot_devices_serials", "serial_number"),
     )],
+    collections: &[],
 };
 
 /// How many columns [`SELECT_DEVICE`] names (the sort keys follow them).
@@ -98,6 +99,7 @@ async fn delete_registered(
         vec![row.text(0)?.into(), tenant.as_str().into(), id.into()],
     ))
     .await?;
+    crate::directory::delete_for_autopilot(tx, tenant, id).await?;
     Ok(true)
 }
 
@@ -186,6 +188,10 @@ impl<B: Backend> DeviceStore for SqlStore<B> {
         qb.push(" AND id = ").bind(id_text(id));
         let mut tx = self.backend.write().await?;
         let done = tx.exec(&qb).await?;
+        // The Entra object's name and physical ids follow the tag and the name.
+        if done > 0 && (patch.group_tag.is_some() || patch.display_name.is_some()) {
+            crate::directory::follow_autopilot(&mut tx, tenant, &id_text(id)).await?;
+        }
         tx.commit().await?;
         Ok(done > 0)
     }

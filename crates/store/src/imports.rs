@@ -31,6 +31,7 @@ pub(crate) const IMPORTED: Table = Table {
     tenant: "d.tenant",
     expressions: &[],
     substring_indexes: &[],
+    collections: &[],
 };
 
 /// Uploads as queries see them: the derived table `x` of [`uploads_scope`].
@@ -41,6 +42,7 @@ pub(crate) const UPLOADS: Table = Table {
     tenant: "x.tenant",
     expressions: &[],
     substring_indexes: &[],
+    collections: &[],
 };
 
 /// Upload statuses by their index in `entity::UPLOAD_STATUS`.

@@ -5,6 +5,7 @@
 
 mod applications;
 mod devices;
+mod directory;
 mod imports;
 mod listing;
 mod lower;

@@ -53,7 +53,9 @@ pub(crate) async fn page<T>(
                 let at = columns + i;
                 values.push(match kind {
                     Kind::Text => SortValue::Text(row.text(at)?),
-                    Kind::Int | Kind::Enum(_) | Kind::Time => SortValue::Int(row.int(at)?),
+                    Kind::Int | Kind::Enum(_) | Kind::Time | Kind::Bool => {
+                        SortValue::Int(row.int(at)?)
+                    }
                 });
             }
             next = Some(Cursor { keys: values, id });

@@ -23,6 +23,8 @@ pub(crate) enum Kind {
     Enum(&'static [&'static str]),
     /// A time stored as UTC microseconds.
     Time,
+    /// True or false, stored as 1 or 0.
+    Bool,
 }
 
 /// A queryable property as SQL: its OData name, its expression, how it compares.
@@ -51,7 +53,30 @@ pub(crate) struct Table {
     pub expressions: &'static [(&'static str, &'static str)],
     /// SQLite trigram indexes by property: `(property, (fts table, fts column))`.
     pub substring_indexes: &'static [(&'static str, (&'static str, &'static str))],
+    /// String collections, each in a table of its own.
+    pub collections: &'static [Collection],
 }
+
+/// A string collection property kept as rows `(tenant, owner, ..., value)` of its own table,
+/// which `any(...)` and `all(...)` read through `EXISTS`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Collection {
+    pub property: &'static str,
+    pub table: &'static str,
+    /// The column holding the owner's id.
+    pub owner: &'static str,
+}
+
+/// The items of a collection inside a lambda: `c.value`.
+const ITEMS: Table = Table {
+    entity: &autopilot_odata::entity::STRING_ITEM,
+    alias: "c",
+    id: "c.value",
+    tenant: "c.tenant",
+    expressions: &[],
+    substring_indexes: &[],
+    collections: &[],
+};
 
 impl Table {
     fn column(&self, name: &str) -> Result<Column, StoreError> {
@@ -64,7 +89,10 @@ impl Table {
             FieldType::Int32 => Kind::Int,
             FieldType::Enum(members) => Kind::Enum(members),
             FieldType::DateTime => Kind::Time,
-            FieldType::Bool | FieldType::Complex | FieldType::Binary => return Err(unqueryable()),
+            FieldType::Bool => Kind::Bool,
+            FieldType::Complex | FieldType::Binary | FieldType::StringCollection => {
+                return Err(unqueryable());
+            }
         };
         let sql = match lookup(self.expressions, field.name) {
             Some(expr) => String::from(expr),
@@ -123,6 +151,9 @@ fn push_value(qb: &mut Sql, d: Dialect, col: &Column, value: &Literal) -> Result
         (Kind::Text, Literal::String(s) | Literal::Guid(s)) => push_text(qb, d, s.clone()),
         (Kind::Int, Literal::Int(n)) => {
             qb.bind(*n);
+        }
+        (Kind::Bool, Literal::Bool(b)) => {
+            qb.bind(i64::from(*b));
         }
         (Kind::Enum(members), Literal::String(s)) => {
             let index = members
@@ -243,8 +274,87 @@ pub(crate) fn push_filter(
             qb.push(")");
         }
         Expr::Func { func, left, value } => push_function(qb, d, table, *func, left, value)?,
+        Expr::Lambda {
+            collection,
+            all,
+            var,
+            body,
+        } => push_lambda(qb, d, table, collection, *all, var, body)?,
     }
     Ok(())
+}
+
+/// `EXISTS` over the collection's rows for `any`; `NOT EXISTS` of a row that fails the body for
+/// `all` (true for an empty collection, as OData's `all` is).
+fn push_lambda(
+    qb: &mut Sql,
+    d: Dialect,
+    table: &Table,
+    collection: &autopilot_odata::Property,
+    all: bool,
+    var: &str,
+    body: &Expr,
+) -> Result<(), StoreError> {
+    let name = collection.name();
+    let coll = table
+        .collections
+        .iter()
+        .find(|c| c.property.eq_ignore_ascii_case(&name))
+        .ok_or_else(|| {
+            StoreError::InvalidQuery(format!("The property '{name}' cannot be queried here."))
+        })?;
+    let body = item_body(body, var);
+    qb.push(&format!(
+        "({}EXISTS (SELECT 1 FROM {} c WHERE c.tenant = {} AND c.{} = {} AND ",
+        if all { "NOT " } else { "" },
+        coll.table,
+        table.tenant,
+        coll.owner,
+        table.id
+    ));
+    if all {
+        qb.push("NOT coalesce((");
+        push_filter(qb, d, &ITEMS, &body)?;
+        qb.push(match d {
+            Dialect::Sqlite => "), 0)",
+            Dialect::Postgres => "), false)",
+        });
+    } else {
+        push_filter(qb, d, &ITEMS, &body)?;
+    }
+    qb.push("))");
+    Ok(())
+}
+
+/// A lambda's body with its variable renamed to the item property of [`ITEMS`].
+fn item_body(e: &Expr, var: &str) -> Expr {
+    let rename = |o: &Operand| {
+        let mut o = o.clone();
+        if o.property.path.len() == 1 && o.property.path[0] == var {
+            o.property = autopilot_odata::Property::new("$it");
+        }
+        o
+    };
+    match e {
+        Expr::And(a, b) => Expr::And(Box::new(item_body(a, var)), Box::new(item_body(b, var))),
+        Expr::Or(a, b) => Expr::Or(Box::new(item_body(a, var)), Box::new(item_body(b, var))),
+        Expr::Not(a) => Expr::Not(Box::new(item_body(a, var))),
+        Expr::Compare { left, op, right } => Expr::Compare {
+            left: rename(left),
+            op: *op,
+            right: right.clone(),
+        },
+        Expr::In { left, values } => Expr::In {
+            left: rename(left),
+            values: values.clone(),
+        },
+        Expr::Func { func, left, value } => Expr::Func {
+            func: *func,
+            left: rename(left),
+            value: value.clone(),
+        },
+        Expr::Lambda { .. } => e.clone(),
+    }
 }
 
 fn push_function(

@@ -1,17 +1,20 @@
 //! One round of the registration service, the part both databases share: the rules applied to
 //! records already taken (by a write transaction on SQLite, by a claim on PostgreSQL), and the
-//! outcome written in the caller's transaction: the new registered devices, the hardware
-//! registry, and each record's state.
+//! outcome written in the caller's transaction: the new registered devices with their Entra
+//! device objects, the hardware registry, and each record's state.
 
 use std::collections::HashMap;
 
+use autopilot_domain::directory::{self, AutopilotStamp};
 use autopilot_domain::registration::{self, Decision, Existing};
-use autopilot_domain::{EnrollmentState, NO_MANAGED_DEVICE, ProcessReport, StoreError};
+use autopilot_domain::{
+    DirectoryDevice, EnrollmentState, NO_MANAGED_DEVICE, ProcessReport, StoreError,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::sql::{Exec, Record, Sql};
-use crate::sql_store::id_text;
+use crate::sql_store::{id_text, parse_id};
 use crate::time_codec::to_micros;
 
 /// Rows per multi-row statement.
@@ -111,7 +114,6 @@ pub(crate) async fn decide_and_write(
         }
     }
 
-    let created = to_micros(now);
     let mut outcomes = Vec::with_capacity(records.len());
     let mut devices = Vec::new();
     for &record in records {
@@ -154,45 +156,7 @@ pub(crate) async fn decide_and_write(
         }
     }
 
-    for chunk in devices.chunks(CHUNK) {
-        let mut insert = Sql::new(
-            "INSERT INTO autopilot_devices (tenant, id, hardware_key, import_id, serial_number, \
-             manufacturer, model, sku_number, system_family, product_key, group_tag, \
-             user_principal_name, azure_ad_device_id, managed_device_id, enrollment_state, \
-             created_at) ",
-        );
-        insert.values(chunk, |row, (record, facts, device_id)| {
-            row.bind(record.tenant.as_str())
-                .bind(device_id.as_str())
-                .bind(facts.hardware_key.as_str())
-                .bind(record.import_id.as_str())
-                .bind(facts.serial_number.as_str())
-                .bind(facts.manufacturer.as_str())
-                .bind(facts.model.as_str())
-                .bind(facts.sku_number.as_str())
-                .bind(facts.system_family.as_str())
-                .bind(record.product_key.as_str())
-                .bind(record.group_tag.as_str())
-                .bind(record.assigned_user.as_str())
-                .bind(Uuid::new_v4().hyphenated().to_string())
-                .bind(NO_MANAGED_DEVICE)
-                .bind(i64::from(EnrollmentState::NotContacted.code()))
-                .bind(created);
-        });
-        tx.exec(&insert).await?;
-        // The registry's primary key is the hardware: the same hardware registered at the same
-        // moment elsewhere makes this fail, and the caller decides the round again.
-        let mut registry = Sql::new(
-            "INSERT INTO registered_hardware (hardware_key, tenant, device_id, import_id) ",
-        );
-        registry.values(chunk, |row, (record, facts, device_id)| {
-            row.bind(facts.hardware_key.as_str())
-                .bind(record.tenant.as_str())
-                .bind(device_id.as_str())
-                .bind(record.import_id.as_str());
-        });
-        tx.exec(&registry).await?;
-    }
+    write_registered(tx, &devices, now).await?;
 
     for chunk in outcomes.chunks(CHUNK) {
         // One UPDATE per chunk, joined to the outcomes as a VALUES table; `status = 0` keeps a
@@ -224,4 +188,84 @@ pub(crate) async fn decide_and_write(
         processed: outcomes.len(),
         completed: devices.len(),
     })
+}
+
+/// Writes the round's registered devices: the Autopilot devices, their hardware in the
+/// registry, and the Entra device object each one gets.
+async fn write_registered(
+    tx: &mut impl Exec,
+    registered: &[(&Evaluated, registration::DeviceFacts, String)],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let created = to_micros(now);
+    let devices: Vec<_> = registered
+        .iter()
+        .map(|(record, facts, device_id)| {
+            (
+                *record,
+                facts,
+                device_id,
+                Uuid::new_v4().hyphenated().to_string(),
+            )
+        })
+        .collect();
+    for chunk in devices.chunks(CHUNK) {
+        let mut insert = Sql::new(
+            "INSERT INTO autopilot_devices (tenant, id, hardware_key, import_id, serial_number, \
+             manufacturer, model, sku_number, system_family, product_key, group_tag, \
+             user_principal_name, azure_ad_device_id, managed_device_id, enrollment_state, \
+             created_at) ",
+        );
+        insert.values(chunk, |row, (record, facts, device_id, entra_id)| {
+            row.bind(record.tenant.as_str())
+                .bind(device_id.as_str())
+                .bind(facts.hardware_key.as_str())
+                .bind(record.import_id.as_str())
+                .bind(facts.serial_number.as_str())
+                .bind(facts.manufacturer.as_str())
+                .bind(facts.model.as_str())
+                .bind(facts.sku_number.as_str())
+                .bind(facts.system_family.as_str())
+                .bind(record.product_key.as_str())
+                .bind(record.group_tag.as_str())
+                .bind(record.assigned_user.as_str())
+                .bind(entra_id.as_str())
+                .bind(NO_MANAGED_DEVICE)
+                .bind(i64::from(EnrollmentState::NotContacted.code()))
+                .bind(created);
+        });
+        tx.exec(&insert).await?;
+        // The registry's primary key is the hardware: the same hardware registered at the same
+        // moment elsewhere makes this fail, and the caller decides the round again.
+        let mut registry = Sql::new(
+            "INSERT INTO registered_hardware (hardware_key, tenant, device_id, import_id) ",
+        );
+        registry.values(chunk, |row, (record, facts, device_id, _)| {
+            row.bind(facts.hardware_key.as_str())
+                .bind(record.tenant.as_str())
+                .bind(device_id.as_str())
+                .bind(record.import_id.as_str());
+        });
+        tx.exec(&registry).await?;
+    }
+    let mut by_tenant: Vec<(&str, DirectoryDevice)> = Vec::with_capacity(devices.len());
+    for (record, facts, device_id, entra_id) in &devices {
+        let stamp = AutopilotStamp {
+            ztdid: parse_id(device_id)?,
+            serial_number: &facts.serial_number,
+            group_tag: &record.group_tag,
+            purchase_order: "",
+            hardware_key: &facts.hardware_key,
+            display_name: "",
+        };
+        let object =
+            directory::for_registration(&stamp, entra_id, &facts.manufacturer, &facts.model, now);
+        by_tenant.push((record.tenant.as_str(), object));
+    }
+    by_tenant.sort_by(|a, b| a.0.cmp(b.0));
+    for group in by_tenant.chunk_by(|a, b| a.0 == b.0) {
+        let objects: Vec<DirectoryDevice> = group.iter().map(|(_, d)| d.clone()).collect();
+        crate::directory::insert(tx, group[0].0, &objects).await?;
+    }
+    Ok(())
 }

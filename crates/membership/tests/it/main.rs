@@ -25,7 +25,7 @@ const OPS_TEXT: &[Op] = &[
 
 fn text() -> impl Strategy<Value = String> {
     // Quotes and backticks included, to exercise the escaping.
-    "[a-zA-Z0-9 \\[\\]:\"`é-]{0,8}"
+    "[a-zA-Z0-9 \\[\\]:\"`\\\\é-]{0,8}"
 }
 
 fn pattern() -> impl Strategy<Value = Value> {

@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod check;
+mod lambda;
 mod parser;
 mod roundtrip;

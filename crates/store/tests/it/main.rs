@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod conformance;
+mod directory;
 mod instances;
 mod upgrade;
 
@@ -17,12 +18,12 @@ async fn memory() -> Arc<dyn Store> {
 }
 
 macro_rules! on_sqlite {
-    ($($name:ident),* $(,)?) => {
+    ($($m:ident::$name:ident),* $(,)?) => {
         mod sqlite_memory {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    crate::conformance::$name(crate::memory().await).await;
+                    crate::$m::$name(crate::memory().await).await;
                 }
             )*
         }
@@ -33,7 +34,7 @@ macro_rules! on_sqlite {
                     let dir = tempfile::tempdir().unwrap();
                     let url = format!("sqlite://{}", dir.path().join("t.db").display());
                     let store = autopilot_store::open(&url).await.unwrap();
-                    crate::conformance::$name(store).await;
+                    crate::$m::$name(store).await;
                 }
             )*
         }
@@ -41,7 +42,7 @@ macro_rules! on_sqlite {
 }
 
 macro_rules! on_postgres {
-    ($($name:ident),* $(,)?) => {
+    ($($m:ident::$name:ident),* $(,)?) => {
         mod postgres {
             $(
                 #[tokio::test]
@@ -50,7 +51,7 @@ macro_rules! on_postgres {
                         return;
                     };
                     let store = autopilot_store::open(&url).await.unwrap();
-                    crate::conformance::$name(store).await;
+                    crate::$m::$name(store).await;
                 }
             )*
         }
@@ -58,21 +59,24 @@ macro_rules! on_postgres {
 }
 
 macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        on_sqlite!($($name),*);
-        on_postgres!($($name),*);
+    ($($m:ident::$name:ident),* $(,)?) => {
+        on_sqlite!($($m::$name),*);
+        on_postgres!($($m::$name),*);
     };
 }
 
 on_every_backend!(
-    import_then_get_list_count_delete,
-    paging_visits_every_record_once,
-    tenants_are_isolated,
-    uploads_follow_their_devices,
-    import_into_missing_upload_writes_nothing,
-    registration_decides_every_rule,
-    withdrawn_and_limited_processing,
-    filters_orders_and_keyset_pages,
+    conformance::import_then_get_list_count_delete,
+    conformance::paging_visits_every_record_once,
+    conformance::tenants_are_isolated,
+    conformance::uploads_follow_their_devices,
+    conformance::import_into_missing_upload_writes_nothing,
+    conformance::registration_decides_every_rule,
+    conformance::withdrawn_and_limited_processing,
+    conformance::filters_orders_and_keyset_pages,
+    directory::registration_creates_entra_devices,
+    directory::entra_devices_follow_their_autopilot_device,
+    directory::entra_device_queries,
 );
 
 #[tokio::test]
