@@ -176,7 +176,7 @@ pub struct TokenArgs {
     pub tenant: String,
 
     /// Delegated permission for `scp` (repeat for several). Default:
-    /// DeviceManagementServiceConfig.ReadWrite.All.
+    /// DeviceManagementServiceConfig.ReadWrite.All and Device.ReadWrite.All.
     #[arg(long = "scope", value_name = "PERMISSION")]
     pub scopes: Vec<String>,
 
@@ -196,9 +196,20 @@ pub struct TokenArgs {
     pub data: DataDirArg,
 }
 
+/// What development tokens and new applications hold unless told otherwise: what
+/// Get-WindowsAutopilotInfo asks for, as far as this server serves it.
+const DEV_PERMISSIONS: &[&str] = &[
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "Device.ReadWrite.All",
+];
+
+fn dev_permissions() -> Vec<String> {
+    DEV_PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
+}
+
 fn default_scopes(scopes: &[String], roles: &[String]) -> Vec<String> {
     if scopes.is_empty() && roles.is_empty() {
-        vec!["DeviceManagementServiceConfig.ReadWrite.All".to_owned()]
+        dev_permissions()
     } else {
         scopes.to_vec()
     }
@@ -376,8 +387,9 @@ async fn run(args: ServeArgs) -> Result<()> {
     }
     let base = urls.last().cloned().unwrap_or_default();
     println!(
-        "Token for tenant '{}' (DeviceManagementServiceConfig.ReadWrite.All, 24 h):\n{token}",
-        args.dev_tenant
+        "Token for tenant '{}' ({}, 24 h):\n{token}",
+        args.dev_tenant,
+        DEV_PERMISSIONS.join(", ")
     );
     println!(
         "Try: curl{} -H \"Authorization: Bearer {token}\" {base}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
@@ -529,7 +541,7 @@ pub struct AppAddArgs {
     pub name: String,
 
     /// Application permission it holds (repeat for several). Default:
-    /// DeviceManagementServiceConfig.ReadWrite.All.
+    /// DeviceManagementServiceConfig.ReadWrite.All and Device.ReadWrite.All.
     #[arg(long = "role", value_name = "PERMISSION")]
     pub roles: Vec<String>,
 
@@ -546,7 +558,7 @@ pub fn app(command: AppCommand) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
         let roles = if args.roles.is_empty() {
-            vec!["DeviceManagementServiceConfig.ReadWrite.All".to_owned()]
+            dev_permissions()
         } else {
             args.roles.clone()
         };

@@ -29,14 +29,24 @@ pub enum Permission {
     ServiceConfigReadWrite,
     ConfigurationRead,
     ConfigurationReadWrite,
+    DeviceRead,
+    DeviceReadWrite,
+    DirectoryRead,
+    DirectoryReadWrite,
+    DirectoryAccessAsUser,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 4] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ServiceConfigRead,
         Permission::ServiceConfigReadWrite,
         Permission::ConfigurationRead,
         Permission::ConfigurationReadWrite,
+        Permission::DeviceRead,
+        Permission::DeviceReadWrite,
+        Permission::DirectoryRead,
+        Permission::DirectoryReadWrite,
+        Permission::DirectoryAccessAsUser,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +55,11 @@ impl Permission {
             Permission::ServiceConfigReadWrite => "DeviceManagementServiceConfig.ReadWrite.All",
             Permission::ConfigurationRead => "DeviceManagementConfiguration.Read.All",
             Permission::ConfigurationReadWrite => "DeviceManagementConfiguration.ReadWrite.All",
+            Permission::DeviceRead => "Device.Read.All",
+            Permission::DeviceReadWrite => "Device.ReadWrite.All",
+            Permission::DirectoryRead => "Directory.Read.All",
+            Permission::DirectoryReadWrite => "Directory.ReadWrite.All",
+            Permission::DirectoryAccessAsUser => "Directory.AccessAsUser.All",
         }
     }
 

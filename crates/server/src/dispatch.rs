@@ -160,6 +160,10 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         origin: origin(&req, state.config.scheme),
         path: req.uri().path().to_owned(),
         authorization: req.headers().get(header::AUTHORIZATION).cloned(),
+        eventual: req
+            .headers()
+            .get("consistencylevel")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"eventual")),
         target,
         options,
         principal,

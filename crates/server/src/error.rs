@@ -48,6 +48,12 @@ pub enum GraphError {
     Internal,
     /// 503 `ServiceUnavailable`, with `Retry-After`.
     ServiceUnavailable { message: String, retry_after: u64 },
+    /// 400 `Request_BadRequest`: the directory's (Entra ID's) bad request.
+    DirectoryBadRequest(String),
+    /// 400 `Request_UnsupportedQuery`: a directory query Entra does not run as asked.
+    UnsupportedQuery(String),
+    /// 404 `Request_ResourceNotFound`: a directory object that is not there.
+    DirectoryNotFound(String),
 }
 
 impl GraphError {
@@ -83,6 +89,11 @@ impl GraphError {
             GraphError::ServiceUnavailable { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
             }
+            GraphError::DirectoryBadRequest(_) => (StatusCode::BAD_REQUEST, "Request_BadRequest"),
+            GraphError::UnsupportedQuery(_) => {
+                (StatusCode::BAD_REQUEST, "Request_UnsupportedQuery")
+            }
+            GraphError::DirectoryNotFound(_) => (StatusCode::NOT_FOUND, "Request_ResourceNotFound"),
         }
     }
 
@@ -108,7 +119,10 @@ impl GraphError {
             | GraphError::FailedDependency(m)
             | GraphError::TooManyRequests { message: m, .. }
             | GraphError::HeaderFieldsTooLarge(m)
-            | GraphError::ServiceUnavailable { message: m, .. } => m,
+            | GraphError::ServiceUnavailable { message: m, .. }
+            | GraphError::DirectoryBadRequest(m)
+            | GraphError::UnsupportedQuery(m)
+            | GraphError::DirectoryNotFound(m) => m,
             GraphError::Internal => {
                 "An internal server error occurred. The request can be retried."
             }
@@ -151,6 +165,13 @@ impl GraphError {
 
     pub fn invalid_version(segment: &str) -> Self {
         GraphError::NotFound(format!("Invalid version: {segment}"))
+    }
+
+    /// 404 for a directory object, in Entra's words.
+    pub fn directory_not_found(id: &str) -> Self {
+        GraphError::DirectoryNotFound(format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        ))
     }
 
     pub fn not_found(entity: &str, id: &str) -> Self {

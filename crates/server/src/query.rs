@@ -3,7 +3,7 @@
 //! that made it), `@odata.nextLink`, and `$select`.
 
 use autopilot_domain::{Cursor, PageRequest, SortValue};
-use autopilot_odata::{EntityType, Query};
+use autopilot_odata::{EntityType, Expr, Query};
 use base64::Engine as _;
 use serde_json::Value;
 use uuid::Uuid;
@@ -73,6 +73,21 @@ pub fn check_options(query: &Query, options: Options, version: Version) -> Resul
     Ok(())
 }
 
+/// The filter a list runs: `$filter`, and a directory `$search` as the filter it stands for.
+pub fn effective_filter(query: &Query, entity: &EntityType) -> Result<Option<Expr>, GraphError> {
+    let search = match &query.search {
+        Some(text) if entity.searchable => Some(
+            autopilot_odata::search_filter(text, entity)
+                .map_err(|e| GraphError::bad_request(e.message))?,
+        ),
+        _ => None,
+    };
+    Ok(match (query.filter.clone(), search) {
+        (Some(f), Some(s)) => Some(Expr::And(Box::new(f), Box::new(s))),
+        (f, s) => f.or(s),
+    })
+}
+
 /// The page size a request asks for.
 pub fn page_size(query: &Query) -> u32 {
     query.top.unwrap_or(MAX_PAGE).min(MAX_PAGE)
@@ -85,7 +100,11 @@ fn binding(query: &Query, scope: &str) -> u64 {
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let order: Vec<String> = query.orderby.iter().map(ToString::to_string).collect();
+    let mut order: Vec<String> = query.orderby.iter().map(ToString::to_string).collect();
+    // A directory `$search` narrows the list as a filter does: its token is bound to it too.
+    if let Some(search) = &query.search {
+        order.push(format!("\u{2}{search}"));
+    }
     // FNV-1a: stable across builds and platforms (not a secret; tampering is caught because a
     // changed query no longer matches).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -207,6 +226,9 @@ pub fn next_link(base: &str, query: &Query, size: u32, token: &str) -> String {
     if !query.expand.is_empty() {
         let expand: Vec<String> = query.expand.iter().map(ToString::to_string).collect();
         push_option(&mut link, "expand", &expand.join(","));
+    }
+    if let Some(search) = &query.search {
+        push_option(&mut link, "search", search);
     }
     push_option(&mut link, "top", &size.to_string());
     if query.count {

@@ -90,6 +90,9 @@ pub struct Ctx {
     pub principal: Principal,
     /// The request's own `Authorization` header, which `$batch` hands to its sub-requests.
     pub authorization: Option<HeaderValue>,
+    /// `ConsistencyLevel: eventual` was sent: directory `$search`, `$count` and advanced
+    /// filters are served.
+    pub eventual: bool,
 }
 
 impl Ctx {

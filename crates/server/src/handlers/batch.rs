@@ -17,6 +17,20 @@ use crate::ids::RequestIds;
 use crate::route::Version;
 use crate::state::{AppState, BatchOrigin, Ctx, Dispatch};
 
+/// What a sub-request's URL may hold as written in the JSON but an HTTP URI may not (clients
+/// write `$search="deviceId:..."` unencoded there): encoded before routing.
+const NOT_IN_URIS: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
 /// The most requests one batch may hold.
 pub const MAX_REQUESTS: usize = 20;
 
@@ -197,6 +211,7 @@ async fn run(
             } else {
                 format!("/{}", r.url)
             };
+            let url = percent_encoding::utf8_percent_encode(&url, NOT_IN_URIS);
             let mut request = Request::builder()
                 .method(r.method.clone())
                 .uri(format!("/{}{url}", version.as_str()));

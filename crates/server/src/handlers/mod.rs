@@ -5,6 +5,7 @@
 mod actions;
 mod batch;
 mod devices;
+mod directory;
 mod imported;
 mod profiles;
 mod settings;
@@ -40,6 +41,7 @@ pub(crate) async fn call(
         Resource::Devices(r) => devices::call(state, ctx, r, method, body).await,
         Resource::Profiles(r) => profiles::call(state, ctx, r, method, body).await,
         Resource::Settings(r) => settings::call(state, ctx, r, method, body).await,
+        Resource::Directory(r) => directory::call(state, ctx, r, method).await,
     }
 }
 

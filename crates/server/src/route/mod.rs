@@ -10,6 +10,7 @@
 //! runs, so no route can skip a check.
 
 mod devices;
+mod directory;
 mod imported;
 mod profiles;
 mod settings;
@@ -23,6 +24,7 @@ use axum::http::Method;
 use percent_encoding::percent_decode_str;
 
 pub use devices::{DEVICE_ACTIONS, Devices};
+pub use directory::{DeviceRef, Directory};
 pub use imported::{Imported, Uploads};
 pub use profiles::Profiles;
 pub use settings::Settings;
@@ -67,6 +69,7 @@ pub enum Resource {
     Devices(Devices),
     Profiles(Profiles),
     Settings(Settings),
+    Directory(Directory),
 }
 
 /// Which query options a resource reads.
@@ -134,6 +137,7 @@ impl Resource {
             Resource::Devices(r) => r.spec(),
             Resource::Profiles(r) => r.spec(),
             Resource::Settings(r) => r.spec(),
+            Resource::Directory(r) => r.spec(),
         }
     }
 }
@@ -251,6 +255,9 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
         [b] if b.key.is_none() && b.name.eq_ignore_ascii_case("$batch") => Resource::Batch,
         [dm, tail @ ..] if is(dm, "deviceManagement") && dm.key.is_none() => {
             device_management(version, tail)?
+        }
+        [dev, tail @ ..] if is(dev, directory::DEVICES) => {
+            Resource::Directory(directory::devices(dev.key.clone(), tail)?)
         }
         [seed, ids, action] if is(seed, SEED_UPLOAD) && seed.key.is_none() => {
             if !(is(ids, DEVICE_IDENTITIES) && ids.key.is_none()) {

@@ -2,6 +2,7 @@
 //! Graph's date format, and the envelopes of single entities and collections.
 
 mod devices;
+mod directory;
 mod imported;
 mod profiles;
 mod shape;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use devices::{DeviceWire, deleted_device};
+pub use directory::DirectoryDeviceWire;
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,

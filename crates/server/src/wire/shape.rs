@@ -22,6 +22,20 @@ pub enum WireValue<'a> {
     Time(Option<OffsetDateTime>),
     /// Binary as standard base64.
     Base64(&'a [u8]),
+    /// A directory object's unset value.
+    Null,
+    Bool(bool),
+    /// A string collection.
+    Strings(&'a [String]),
+    /// A nullable date: `null` when unset.
+    OptTime(Option<OffsetDateTime>),
+}
+
+impl<'a> WireValue<'a> {
+    /// Text, or `null` when unset.
+    pub fn opt_str(value: Option<&'a str>) -> Self {
+        value.map_or(WireValue::Null, WireValue::Str)
+    }
 }
 
 impl Serialize for WireValue<'_> {
@@ -36,6 +50,10 @@ impl Serialize for WireValue<'_> {
                 bytes,
                 &base64::engine::general_purpose::STANDARD,
             )),
+            WireValue::Null | WireValue::OptTime(None) => s.serialize_none(),
+            WireValue::Bool(b) => s.serialize_bool(b),
+            WireValue::Strings(items) => s.collect_seq(items),
+            WireValue::OptTime(Some(t)) => s.serialize_str(&datetime(t)),
         }
     }
 }

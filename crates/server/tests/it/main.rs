@@ -9,6 +9,7 @@ mod actions;
 mod auth;
 mod batch;
 mod clients;
+mod directory;
 mod errors;
 mod flows;
 mod js;

@@ -1,0 +1,131 @@
+//! Entra ID directory objects: `devices` (list, `$count`, one by id or by its `deviceId`
+//! alternate key): paths and rows of the table.
+
+use autopilot_domain::Permission::{
+    self, DeviceRead, DeviceReadWrite, DirectoryAccessAsUser, DirectoryRead, DirectoryReadWrite,
+};
+use autopilot_odata::entity;
+
+use super::{Options, Segment, Spec, is_count, plain_key, spec};
+use crate::error::GraphError;
+
+pub(super) const DEVICES: &str = "devices";
+
+const DEVICE_READ: &[Permission] = &[
+    DeviceRead,
+    DeviceReadWrite,
+    DirectoryRead,
+    DirectoryReadWrite,
+];
+/// Deleting a device: application `Device.ReadWrite.All`, delegated `Directory.AccessAsUser.All`.
+const DEVICE_DELETE: &[Permission] = &[DeviceReadWrite, DirectoryAccessAsUser];
+
+/// How a path names one device object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceRef {
+    /// `devices/{id}` or `devices('{id}')`: the object id.
+    Id(String),
+    /// `devices(deviceId='{deviceId}')`: the alternate key.
+    DeviceId(String),
+}
+
+/// The directory's device objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Directory {
+    Devices,
+    DevicesCount,
+    Device { key: DeviceRef },
+}
+
+impl Directory {
+    pub(super) fn spec(&self) -> Spec {
+        let e = &entity::DIRECTORY_DEVICE;
+        match self {
+            Directory::Devices => spec(
+                "GET",
+                "~/entityset",
+                Options::Collection(e),
+                DEVICE_READ,
+                DEVICE_DELETE,
+            ),
+            Directory::DevicesCount => spec(
+                "GET",
+                "~/entityset/$count",
+                Options::Collection(e),
+                DEVICE_READ,
+                DEVICE_DELETE,
+            ),
+            Directory::Device { .. } => spec(
+                "GET, DELETE",
+                "~/entityset/key",
+                Options::Single(e),
+                DEVICE_READ,
+                DEVICE_DELETE,
+            ),
+        }
+    }
+}
+
+/// A key in parentheses: the object id, or `deviceId='...'`.
+fn device_ref(key: &str) -> DeviceRef {
+    match key.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("deviceId") => {
+            let value = value.trim();
+            let value = value
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or(value);
+            DeviceRef::DeviceId(value.replace("''", "'"))
+        }
+        _ => DeviceRef::Id(key.to_owned()),
+    }
+}
+
+/// After the `devices` segment.
+pub(super) fn devices(key: Option<String>, rest: &[Segment]) -> Result<Directory, GraphError> {
+    match (key, rest) {
+        (Some(key), []) => Ok(Directory::Device {
+            key: device_ref(&key),
+        }),
+        (None, []) => Ok(Directory::Devices),
+        (None, [c]) if is_count(c) => Ok(Directory::DevicesCount),
+        (None, [k]) if plain_key(k) => Ok(Directory::Device {
+            key: DeviceRef::Id(k.name.clone()),
+        }),
+        (None, [_, next, ..]) | (Some(_), [next, ..]) => {
+            Err(GraphError::segment_not_found(&next.raw))
+        }
+        (None, [next]) => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::{Resource, route};
+
+    fn r(path: &str) -> Resource {
+        route(path).unwrap().resource
+    }
+
+    #[test]
+    fn devices_are_named_by_id_or_device_id() {
+        assert_eq!(r("/v1.0/devices"), Resource::Directory(Directory::Devices));
+        assert_eq!(
+            r("/beta/Devices/$count"),
+            Resource::Directory(Directory::DevicesCount)
+        );
+        let by_id = Resource::Directory(Directory::Device {
+            key: DeviceRef::Id("839c".into()),
+        });
+        assert_eq!(r("/v1.0/devices/839c"), by_id);
+        assert_eq!(r("/v1.0/devices('839c')"), by_id);
+        let by_device = Resource::Directory(Directory::Device {
+            key: DeviceRef::DeviceId("8d9f".into()),
+        });
+        assert_eq!(r("/v1.0/devices(deviceId='8d9f')"), by_device);
+        assert_eq!(r("/v1.0/devices(DeviceID%3D%278d9f%27)"), by_device);
+        assert!(route("/v1.0/devices/839c/nothing").is_err());
+        assert!(route("/v1.0/devices/$ref").is_err());
+    }
+}
