@@ -106,6 +106,7 @@ fn compare(text: &str, op: Op, value: &Value) -> bool {
         (Op::Eq, Value::Str(s)) => eq_ci(text, s),
         (Op::StartsWith, Value::Str(s)) => starts_ci(text, s),
         (Op::Contains, Value::Str(s)) => contains_ci(text, s),
+        (Op::EndsWith, Value::Str(s)) => ends_ci(text, s),
         (Op::Match, Value::Pattern(p)) => p.regex.is_match(text),
         (Op::In, Value::List(items)) => items.iter().any(|s| eq_ci(text, s)),
         // Other pairs are refused by the parser.
@@ -128,6 +129,15 @@ fn starts_ci(text: &str, prefix: &str) -> bool {
             && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
     } else {
         text.to_lowercase().starts_with(&prefix.to_lowercase())
+    }
+}
+
+fn ends_ci(text: &str, suffix: &str) -> bool {
+    if text.is_ascii() && suffix.is_ascii() {
+        text.len() >= suffix.len()
+            && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    } else {
+        text.to_lowercase().ends_with(&suffix.to_lowercase())
     }
 }
 
@@ -204,6 +214,10 @@ mod tests {
         assert!(check(r#"device.deviceModel -notContains "book""#, &d));
         assert!(check(r#"device.deviceModel -startsWith "surface""#, &d));
         assert!(check(r#"device.deviceModel -notStartsWith "laptop""#, &d));
+        assert!(check(r#"device.deviceModel -endsWith "LAPTOP 7""#, &d));
+        assert!(check(r#"device.deviceModel -notEndsWith "8""#, &d));
+        assert!(check(r#"device.deviceModel -in ['Surface Laptop 7']"#, &d));
+        assert!(check(r#"device.objectId -eq null"#, &d));
         assert!(check(r#"device.displayName -match "^lab-[0-9]{4}$""#, &d));
         assert!(check(r#"device.displayName -notMatch "^office""#, &d));
         assert!(check(

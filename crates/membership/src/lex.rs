@@ -63,6 +63,15 @@ pub(crate) fn tokens(text: &str) -> Result<Vec<Token>, RuleError> {
             i = next;
             continue;
         }
+        if c == '\'' {
+            let (value, next) = single_quoted(&chars, i)?;
+            out.push(Token {
+                tok: Tok::Str(value),
+                at,
+            });
+            i = next;
+            continue;
+        }
         if c == '-' || c == '\u{2013}' {
             let start = i + 1;
             let mut end = start;
@@ -100,6 +109,26 @@ pub(crate) fn tokens(text: &str) -> Result<Vec<Token>, RuleError> {
         return Err(RuleError::at(at, format!("unexpected character {c:?}")));
     }
     Ok(out)
+}
+
+/// A single-quoted string from `start` (`''` is a quote inside it), as `-in` lists are
+/// sometimes written.
+fn single_quoted(chars: &[char], start: usize) -> Result<(String, usize), RuleError> {
+    let mut value = String::new();
+    let mut i = start + 1;
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            if chars.get(i + 1) == Some(&'\'') {
+                value.push('\'');
+                i += 2;
+                continue;
+            }
+            return Ok((value, i + 1));
+        }
+        value.push(chars[i]);
+        i += 1;
+    }
+    Err(RuleError::at(start, "the string is not closed with \"'\""))
 }
 
 /// A double-quoted string from `start`; returns its value and the position after it.
@@ -175,7 +204,8 @@ mod tests {
     fn bad_text_is_refused_with_its_position() {
         assert_eq!(tokens(r#"a -eq "open"#).unwrap_err().at, Some(6));
         assert_eq!(tokens("a - eq").unwrap_err().at, Some(2));
-        assert_eq!(tokens("a -eq 'x'").unwrap_err().at, Some(6));
+        assert_eq!(tokens("a -eq 'x").unwrap_err().at, Some(6));
+        assert_eq!(tokens("'it''s'").unwrap()[0].tok, Tok::Str("it's".into()));
         assert_eq!(
             tokens(r#""a\"b\d""#).unwrap()[0].tok,
             Tok::Str(r#"a"b\d"#.into())

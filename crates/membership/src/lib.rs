@@ -23,9 +23,9 @@
 //! item       = "_" op value
 //! property   = "device." name
 //! op         = -eq / -ne / -startsWith / -notStartsWith / -contains / -notContains
-//!            / -match / -notMatch / -in / -notIn
+//!            / -endsWith / -notEndsWith / -match / -notMatch / -in / -notIn
 //! value      = string / "true" / "false" / "null" / "[" string *( "," string ) "]"
-//! string     = '"' *( "`" any / any but '"' ) '"'
+//! string     = '"' *( "`" any / "\" '"' / any but '"' ) '"' / "'" *( "''" / any but "'" ) "'"
 //! ```
 //!
 //! Text compares case-insensitively, as Entra does; `-match` is a regular expression (also

@@ -21,6 +21,8 @@ const OPS_TEXT: &[Op] = &[
     Op::NotStartsWith,
     Op::Contains,
     Op::NotContains,
+    Op::EndsWith,
+    Op::NotEndsWith,
 ];
 
 fn text() -> impl Strategy<Value = String> {
