@@ -8,6 +8,7 @@ mod auth;
 mod clock;
 pub mod delay;
 pub mod directory;
+pub mod groups;
 mod model;
 pub mod profiles;
 pub mod registration;
@@ -17,13 +18,14 @@ pub mod sync;
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::DirectoryDevice;
+pub use groups::{Group, GroupPatch, MemberKind, Membership};
 pub use model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState,
     ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice,
     ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
-    ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore, ImportBatch, ImportStore,
-    Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue,
-    Store, StoreError, ThrottleStore, UploadTarget,
+    AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore, GroupStore,
+    ImportBatch, ImportStore, Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore,
+    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
 };

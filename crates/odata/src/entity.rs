@@ -256,6 +256,51 @@ pub const DIRECTORY_DEVICE: EntityType = EntityType {
     searchable: true,
 };
 
+/// `group`: an Entra ID group, in the member order Graph writes it (unset values `null`).
+pub const GROUP: EntityType = EntityType {
+    name: "group",
+    fields: &[
+        Field::filtered("id", Str, "id"),
+        Field::opaque("deletedDateTime", DateTime),
+        Field::opaque("classification", Str),
+        Field::opaque("createdDateTime", DateTime),
+        Field::opaque("creationOptions", StringCollection),
+        Field::filtered("description", Str, "description"),
+        Field::new("displayName", Str, "display_name"),
+        Field::opaque("expirationDateTime", DateTime),
+        Field::filtered("groupTypes", StringCollection, "value"),
+        Field::opaque("isAssignableToRole", FieldType::Bool),
+        Field::opaque("mail", Str),
+        Field::filtered("mailEnabled", FieldType::Bool, "mail_enabled"),
+        Field::filtered("mailNickname", Str, "mail_nickname"),
+        Field::filtered("membershipRule", Str, "membership_rule"),
+        Field::filtered("membershipRuleProcessingState", Str, "processing_state"),
+        Field::opaque("onPremisesLastSyncDateTime", DateTime),
+        Field::opaque("onPremisesSecurityIdentifier", Str),
+        Field::opaque("onPremisesSyncEnabled", FieldType::Bool),
+        Field::opaque("preferredDataLocation", Str),
+        Field::opaque("preferredLanguage", Str),
+        Field::opaque("proxyAddresses", StringCollection),
+        Field::opaque("renewedDateTime", DateTime),
+        Field::opaque("resourceBehaviorOptions", StringCollection),
+        Field::opaque("resourceProvisioningOptions", StringCollection),
+        Field::filtered("securityEnabled", FieldType::Bool, "security_enabled"),
+        Field::opaque("securityIdentifier", Str),
+        Field::opaque("theme", Str),
+        Field::opaque("visibility", Str),
+        Field::opaque("membershipRuleProcessingStatus", Complex).beta(),
+        Field::opaque("membershipRuleProcessingStatus/status", Str).beta(),
+        Field::opaque(
+            "membershipRuleProcessingStatus/lastMembershipUpdated",
+            DateTime,
+        )
+        .beta(),
+        Field::opaque("membershipRuleProcessingStatus/errorMessage", Str).beta(),
+    ],
+    expand: &[],
+    searchable: true,
+};
+
 /// The item of a string collection inside `any(...)` and `all(...)`: its one property is the
 /// item itself, held in the collection table's `value` column.
 pub const STRING_ITEM: EntityType = EntityType {
@@ -269,11 +314,12 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 5] = [
+    const ALL: [EntityType; 6] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
         DIRECTORY_DEVICE,
+        GROUP,
         STRING_ITEM,
     ];
 

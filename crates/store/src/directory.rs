@@ -31,15 +31,15 @@ pub(crate) const DIRECTORY_DEVICES: Table = Table {
     }],
 };
 
-const SELECT: &str = "SELECT e.id, e.device_id, e.display_name, e.account_enabled, \
+pub(crate) const SELECT: &str = "SELECT e.id, e.device_id, e.display_name, e.account_enabled, \
      e.operating_system, e.operating_system_version, e.trust_type, e.profile_type, \
      e.device_ownership, e.enrollment_profile_name, e.manufacturer, e.model, e.autopilot_id, \
      e.created_at";
-const SELECT_COLUMNS: usize = 14;
+pub(crate) const SELECT_COLUMNS: usize = 14;
 const FROM: &str = " FROM directory_devices e WHERE e.tenant = ";
 
 /// A row of [`SELECT`], without its physical ids (read apart, see [`with_physical_ids`]).
-fn from_row(row: &Record) -> Result<DirectoryDevice, StoreError> {
+pub(crate) fn from_row(row: &Record) -> Result<DirectoryDevice, StoreError> {
     debug_assert_eq!(SELECT.matches(", ").count() + 1, SELECT_COLUMNS);
     Ok(DirectoryDevice {
         id: parse_id(&row.text(0)?)?,
@@ -61,7 +61,7 @@ fn from_row(row: &Record) -> Result<DirectoryDevice, StoreError> {
 }
 
 /// Fills in the physical ids of a page of devices, in one statement.
-async fn with_physical_ids(
+pub(crate) async fn with_physical_ids(
     db: &mut impl Exec,
     tenant: &TenantId,
     devices: &mut [DirectoryDevice],
@@ -157,12 +157,20 @@ pub(crate) async fn delete_for_autopilot(
     autopilot_id: &str,
 ) -> Result<(), StoreError> {
     let args = || vec![tenant.as_str().into(), autopilot_id.into()];
-    tx.exec(&Sql::with(
-        "DELETE FROM directory_device_ids WHERE tenant = $1 AND device IN \
-         (SELECT id FROM directory_devices WHERE tenant = $1 AND autopilot_id = $2)",
-        args(),
-    ))
-    .await?;
+    for table in [
+        ("directory_device_ids", "device"),
+        ("group_members", "member_id"),
+    ] {
+        tx.exec(&Sql::with(
+            &format!(
+                "DELETE FROM {} WHERE tenant = $1 AND {} IN \
+                 (SELECT id FROM directory_devices WHERE tenant = $1 AND autopilot_id = $2)",
+                table.0, table.1
+            ),
+            args(),
+        ))
+        .await?;
+    }
     tx.exec(&Sql::with(
         "DELETE FROM directory_devices WHERE tenant = $1 AND autopilot_id = $2",
         args(),
@@ -311,6 +319,7 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
             args(),
         ))
         .await?;
+        crate::groups::forget_member(&mut tx, tenant, &id_text(id)).await?;
         let deleted = tx
             .exec(&Sql::with(
                 "DELETE FROM directory_devices WHERE tenant = $1 AND id = $2",

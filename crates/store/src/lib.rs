@@ -6,6 +6,7 @@
 mod applications;
 mod devices;
 mod directory;
+mod groups;
 mod imports;
 mod listing;
 mod lower;

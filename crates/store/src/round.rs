@@ -266,6 +266,8 @@ async fn write_registered(
     for group in by_tenant.chunk_by(|a, b| a.0 == b.0) {
         let objects: Vec<DirectoryDevice> = group.iter().map(|(_, d)| d.clone()).collect();
         crate::directory::insert(tx, group[0].0, &objects).await?;
+        // New devices for the tenant's dynamic groups to consider.
+        crate::groups::touch_dynamic(tx, group[0].0, now).await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 mod conformance;
 mod directory;
+mod groups;
 mod instances;
 mod upgrade;
 
@@ -77,6 +78,9 @@ on_every_backend!(
     directory::registration_creates_entra_devices,
     directory::entra_devices_follow_their_autopilot_device,
     directory::entra_device_queries,
+    groups::groups_are_listed_and_filtered,
+    groups::dynamic_groups_follow_their_rules_after_the_delay,
+    groups::assigned_members_are_added_and_removed,
 );
 
 #[tokio::test]
