@@ -109,6 +109,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_PROFILE_ASSIGNMENT_DELAY", default_value = "60s", value_parser = autopilot_domain::delay::parse_duration)]
     pub profile_assignment_delay: time::Duration,
 
+    /// How long after a change (a dynamic group's rule or processing state, or a device its
+    /// rule may select) the group's members follow, as Entra's membership processing does.
+    #[arg(long, env = "AUTOPILOT_GRAPH_MEMBERSHIP_DELAY", default_value = "30s", value_parser = autopilot_domain::delay::parse_duration)]
+    pub membership_delay: time::Duration,
+
     /// Throttle with Intune's published limits (per tenant 200 writes and 2000 requests, per
     /// application in a tenant 100 writes and 1000 requests, per 20 seconds); `off` disables.
     #[arg(long, env = "AUTOPILOT_GRAPH_THROTTLE", default_value = "intune", value_parser = ["intune", "off"])]
@@ -327,6 +332,7 @@ async fn run(args: ServeArgs) -> Result<()> {
             sync_interval: args.sync_interval,
             sync_duration: args.sync_duration,
             profile_assignment_delay: args.profile_assignment_delay,
+            membership_delay: args.membership_delay,
             throttle: limits,
             max_header_bytes: conn_limits.max_header_bytes,
             body_timeout: seconds(args.body_timeout),
@@ -364,7 +370,7 @@ async fn run(args: ServeArgs) -> Result<()> {
         "autopilot-graph listening"
     );
     // Records still `unknown` from an earlier run are due already: the worker takes them first.
-    let registration = worker::spawn(store, clock, wake);
+    let registration = worker::spawn(store, clock, wake, args.membership_delay);
 
     let token = auth::mint(
         &key,

@@ -34,10 +34,15 @@ pub enum Permission {
     DirectoryRead,
     DirectoryReadWrite,
     DirectoryAccessAsUser,
+    GroupRead,
+    GroupReadWrite,
+    GroupCreate,
+    GroupMemberRead,
+    GroupMemberReadWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ServiceConfigRead,
         Permission::ServiceConfigReadWrite,
         Permission::ConfigurationRead,
@@ -47,6 +52,11 @@ impl Permission {
         Permission::DirectoryRead,
         Permission::DirectoryReadWrite,
         Permission::DirectoryAccessAsUser,
+        Permission::GroupRead,
+        Permission::GroupReadWrite,
+        Permission::GroupCreate,
+        Permission::GroupMemberRead,
+        Permission::GroupMemberReadWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +70,11 @@ impl Permission {
             Permission::DirectoryRead => "Directory.Read.All",
             Permission::DirectoryReadWrite => "Directory.ReadWrite.All",
             Permission::DirectoryAccessAsUser => "Directory.AccessAsUser.All",
+            Permission::GroupRead => "Group.Read.All",
+            Permission::GroupReadWrite => "Group.ReadWrite.All",
+            Permission::GroupCreate => "Group.Create",
+            Permission::GroupMemberRead => "GroupMember.Read.All",
+            Permission::GroupMemberReadWrite => "GroupMember.ReadWrite.All",
         }
     }
 

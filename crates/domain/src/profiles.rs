@@ -1,14 +1,15 @@
 //! Deployment profiles and what they mean for a device.
 //!
-//! Groups: a group assignment target names a group by id, and a device belongs to the group
-//! whose id [`group_id_for_tag`] derives from the device's group tag (as an Entra dynamic group
-//! on `[OrderID]:<tag>` would hold it). `autopilot-graph group-id --group-tag TAG` prints that
-//! id. `allDevicesAssignmentTarget` matches every device.
+//! Groups: a group assignment target names a group by id. A device is in the Entra groups its
+//! device object is a member of (assigned, or dynamic by their rules), and, as a shortcut
+//! that needs no group, in the group whose id [`group_id_for_tag`] derives from its group tag
+//! (as an Entra dynamic group on `[OrderID]:<tag>` would hold it; `autopilot-graph group-id
+//! --group-tag TAG` prints that id). `allDevicesAssignmentTarget` matches every device.
 //!
 //! A device matched by an assignment shows `deploymentProfileAssignmentStatus` `pending` (with
 //! the profile as `intendedDeploymentProfile`) until `--profile-assignment-delay` after the
-//! later of its registration and the assignment, then `assignedInSync` with the profile as
-//! `deploymentProfile` and `deploymentProfileAssignedDateTime` set.
+//! later of its registration, its joining the group and the assignment, then `assignedInSync`
+//! with the profile as `deploymentProfile` and `deploymentProfileAssignedDateTime` set.
 
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -55,9 +56,11 @@ pub struct DeviceProfile<'a> {
     pub intended: Option<&'a DeploymentProfile>,
 }
 
-/// Resolves a device's profile from the tenant's profiles and assignments.
+/// Resolves a device's profile from the tenant's profiles and assignments. `groups` are the
+/// Entra groups the device's object is a member of, with the time it joined each.
 pub fn resolve<'a>(
     device: &AutopilotDevice,
+    groups: &[(Uuid, OffsetDateTime)],
     profiles: &'a [DeploymentProfile],
     assignments: &[ProfileAssignment],
     now: OffsetDateTime,
@@ -65,11 +68,17 @@ pub fn resolve<'a>(
 ) -> DeviceProfile<'a> {
     let tag_group = (!device.group_tag.trim().is_empty())
         .then(|| group_id_for_tag(&device.group_tag).hyphenated().to_string());
-    let matching = assignments.iter().find(|a| match &a.group_id {
-        None => true,
-        Some(g) => tag_group.as_deref() == Some(g.as_str()),
+    // The time the device came under each matching assignment: the later of its
+    // registration and its joining the group.
+    let matching = assignments.iter().find_map(|a| match &a.group_id {
+        None => Some((a, device.created_at)),
+        Some(g) if tag_group.as_deref() == Some(g.as_str()) => Some((a, device.created_at)),
+        Some(g) => groups
+            .iter()
+            .find(|(id, _)| id.hyphenated().to_string().eq_ignore_ascii_case(g))
+            .map(|(_, joined)| (a, device.created_at.max(*joined))),
     });
-    let Some(assignment) = matching else {
+    let Some((assignment, since)) = matching else {
         return DeviceProfile {
             status: "notAssigned",
             assigned_at: None,
@@ -78,7 +87,7 @@ pub fn resolve<'a>(
         };
     };
     let profile = profiles.iter().find(|p| p.id == assignment.profile_id);
-    let due = device.created_at.max(assignment.created_at) + delay;
+    let due = since.max(assignment.created_at) + delay;
     if now >= due {
         DeviceProfile {
             status: "assignedInSync",

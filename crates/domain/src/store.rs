@@ -501,6 +501,14 @@ pub trait GroupStore: Send + Sync {
         page: PageRequest,
     ) -> Result<Page<DirectoryDevice>, StoreError>;
 
+    /// How many device members a group has (matching `filter`).
+    async fn count_member_devices(
+        &self,
+        tenant: &TenantId,
+        group: Uuid,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError>;
+
     /// The groups a directory object is a direct member of.
     async fn member_of(&self, tenant: &TenantId, member: Uuid) -> Result<Vec<Group>, StoreError>;
 

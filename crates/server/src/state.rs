@@ -30,6 +30,9 @@ pub struct ServerConfig {
     /// How long after registration (or the assignment) a matching profile becomes
     /// `assignedInSync`.
     pub profile_assignment_delay: time::Duration,
+    /// How long after a change (a dynamic group's rule or state, or a device it may select)
+    /// the group's members follow.
+    pub membership_delay: time::Duration,
     /// Request limits; `None` turns throttling off.
     pub throttle: Option<crate::throttle::Limits>,
     /// The most bytes of request line and headers (431 beyond).
@@ -47,6 +50,7 @@ impl Default for ServerConfig {
             sync_interval: time::Duration::minutes(10),
             sync_duration: time::Duration::seconds(20),
             profile_assignment_delay: time::Duration::seconds(60),
+            membership_delay: time::Duration::seconds(30),
             throttle: Some(crate::throttle::Limits::INTUNE),
             max_header_bytes: crate::listen::ConnLimits::default().max_header_bytes,
             body_timeout: std::time::Duration::from_secs(120),

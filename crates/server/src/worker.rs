@@ -1,6 +1,7 @@
 //! The registration worker: the in-process Device Directory Service. It decides due records in
-//! rounds of [`ROUND`] (each round one store transaction), sleeps until the next record falls
-//! due, and wakes early when an import arrives or the clock is moved ([`Wake`]). Nothing is
+//! rounds of [`ROUND`] (each round one store transaction), evaluates due dynamic groups (as
+//! Entra's membership processing does), sleeps until the next record or group falls due, and
+//! wakes early when an import or a group change arrives or the clock is moved ([`Wake`]). Nothing is
 //! held in memory between rounds, so a restart loses nothing: records still `unknown` are
 //! simply decided by the next worker.
 
@@ -56,17 +57,55 @@ impl WorkerHandle {
     }
 }
 
-/// Starts the worker on the current tokio runtime.
-pub fn spawn(store: Arc<dyn Store>, clock: Arc<dyn Clock>, wake: Wake) -> WorkerHandle {
+/// Dynamic groups evaluated per membership round.
+pub const GROUPS_PER_ROUND: u32 = 20;
+
+/// Starts the worker on the current tokio runtime. Besides registrations it brings dynamic
+/// groups' members in line, `membership_delay` after what changed them.
+pub fn spawn(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    wake: Wake,
+    membership_delay: time::Duration,
+) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(store, clock, wake, stopped));
+    let task = tokio::spawn(run(store, clock, wake, membership_delay, stopped));
     WorkerHandle { stop, task }
+}
+
+/// One membership round; `Ok(true)` when it was full (more may be due at once).
+async fn memberships(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    delay: time::Duration,
+) -> Result<bool, autopilot_domain::StoreError> {
+    let evaluated = store
+        .process_memberships(clock.now(), delay, GROUPS_PER_ROUND)
+        .await?;
+    if evaluated > 0 {
+        tracing::debug!(groups = evaluated, "membership round");
+    }
+    Ok(evaluated == usize::try_from(GROUPS_PER_ROUND).unwrap_or(usize::MAX))
+}
+
+/// When the worker has work next: the next due record or the next group change's due time.
+async fn next_work(
+    store: &dyn Store,
+    delay: time::Duration,
+) -> Result<Option<time::OffsetDateTime>, autopilot_domain::StoreError> {
+    let record = store.next_due().await?;
+    let group = store.next_membership_change().await?.map(|t| t + delay);
+    Ok(match (record, group) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
 }
 
 async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     wake: Wake,
+    membership_delay: time::Duration,
     mut stopped: watch::Receiver<bool>,
 ) {
     // Imports through other instances (PostgreSQL) wake this worker too.
@@ -97,7 +136,15 @@ async fn run(
                         "registration round"
                     );
                 }
-                match store.next_due().await {
+                match memberships(store.as_ref(), clock.as_ref(), membership_delay).await {
+                    Ok(true) => {
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "membership round failed; retrying"),
+                }
+                match next_work(store.as_ref(), membership_delay).await {
                     Ok(Some(due)) => {
                         let wait = due - clock.now();
                         if wait <= time::Duration::ZERO {

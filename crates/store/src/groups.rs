@@ -88,6 +88,20 @@ fn scope(tenant: &TenantId) -> impl Fn(&mut Sql) + Sync {
     crate::sql_store::tenant_scope(FROM, tenant)
 }
 
+/// `FROM` the device objects that are members of `group`.
+fn members_scope(tenant: &TenantId, group: Uuid) -> impl Fn(&mut Sql) + Sync {
+    let (tenant, group) = (tenant.as_str().to_owned(), id_text(group));
+    move |qb: &mut Sql| {
+        qb.push(" FROM directory_devices e WHERE e.tenant = ")
+            .bind(tenant.as_str());
+        qb.push(" AND e.id IN (SELECT member_id FROM group_members WHERE tenant = ")
+            .bind(tenant.as_str())
+            .push(" AND group_id = ")
+            .bind(group.as_str())
+            .push(")");
+    }
+}
+
 /// Marks a tenant's dynamic groups due as of `now` (keeping an earlier mark).
 pub(crate) async fn touch_dynamic(
     tx: &mut impl Exec,
@@ -435,16 +449,7 @@ impl<B: Backend> GroupStore for SqlStore<B> {
         group: Uuid,
         page: PageRequest,
     ) -> Result<Page<DirectoryDevice>, StoreError> {
-        let (tenant_text, group_text) = (tenant.as_str().to_owned(), id_text(group));
-        let scope = move |qb: &mut Sql| {
-            qb.push(" FROM directory_devices e WHERE e.tenant = ")
-                .bind(tenant_text.as_str());
-            qb.push(" AND e.id IN (SELECT member_id FROM group_members WHERE tenant = ")
-                .bind(tenant_text.as_str())
-                .push(" AND group_id = ")
-                .bind(group_text.as_str())
-                .push(")");
-        };
+        let scope = members_scope(tenant, group);
         let mut db = self.backend.pool();
         let mut page = crate::listing::page(
             &mut db,
@@ -459,6 +464,17 @@ impl<B: Backend> GroupStore for SqlStore<B> {
         .await?;
         directory::with_physical_ids(&mut db, tenant, &mut page.items).await?;
         Ok(page)
+    }
+
+    async fn count_member_devices(
+        &self,
+        tenant: &TenantId,
+        group: Uuid,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError> {
+        let mut db = self.backend.pool();
+        let scope = members_scope(tenant, group);
+        crate::listing::count(&mut db, B::DIALECT, &DIRECTORY_DEVICES, &scope, filter).await
     }
 
     async fn member_of(&self, tenant: &TenantId, member: Uuid) -> Result<Vec<Group>, StoreError> {

@@ -159,5 +159,13 @@ pub(crate) async fn call(
     }
     let id = respond::key_or_404(key, "windowsAutopilotDeviceIdentity")?;
     let found = state.store.update_device(ctx.tenant(), id, &patch).await?;
+    // The Entra object's name and physical ids followed; dynamic groups look again.
+    if found && (patch.group_tag.is_some() || patch.display_name.is_some()) {
+        state
+            .store
+            .devices_changed(ctx.tenant(), state.clock.now())
+            .await?;
+        state.wake.wake();
+    }
     respond::no_content_or_404(found, key, "windowsAutopilotDeviceIdentity")
 }

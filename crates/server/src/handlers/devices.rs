@@ -8,7 +8,10 @@ use autopilot_odata::entity;
 use axum::body::Bytes;
 use axum::http::Method;
 use axum::response::Response;
+use std::collections::HashMap;
+
 use serde_json::Value;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::body;
@@ -59,7 +62,7 @@ async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
             respond::list(ctx, e, set, "devices", shaped, count)
         }
         Version::Beta => {
-            let profiles = ProfileContext::load(state, ctx).await?;
+            let profiles = ProfileContext::load(state, ctx, &page.items).await?;
             let shaped = respond::map_page(&page, |d| profiles.beta_device(state, ctx, d));
             respond::list(ctx, e, set, "devices", shaped, count)
         }
@@ -72,7 +75,7 @@ async fn get(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphEr
     Ok(match ctx.target.version {
         Version::V1 => respond::entity(ctx, e, set, &DeviceWire::new(&device, Version::V1)),
         Version::Beta => {
-            let profiles = ProfileContext::load(state, ctx).await?;
+            let profiles = ProfileContext::load(state, ctx, std::slice::from_ref(&device)).await?;
             respond::entity(ctx, e, set, &profiles.beta_device(state, ctx, &device))
         }
     })
@@ -166,7 +169,7 @@ async fn profile_nav(
         return Err(GraphError::segment_not_found(nav));
     }
     let device = find(state, ctx, key).await?;
-    let profiles = ProfileContext::load(state, ctx).await?;
+    let profiles = ProfileContext::load(state, ctx, std::slice::from_ref(&device)).await?;
     let resolved = profiles.resolve(state, &device);
     let profile = if intended {
         resolved.intended
@@ -182,23 +185,43 @@ async fn profile_nav(
     }
 }
 
-/// The tenant's profiles and assignments (few), for resolving devices' profiles.
+/// The tenant's profiles and assignments (few), and the groups of the devices at hand, for
+/// resolving devices' profiles.
 struct ProfileContext {
     profiles: Vec<DeploymentProfile>,
     assignments: Vec<ProfileAssignment>,
+    /// Autopilot device id to its Entra groups and when it joined each.
+    groups: HashMap<Uuid, Vec<(Uuid, OffsetDateTime)>>,
 }
 
 impl ProfileContext {
-    async fn load(state: &AppState, ctx: &Ctx) -> Result<Self, GraphError> {
+    async fn load(
+        state: &AppState,
+        ctx: &Ctx,
+        devices: &[AutopilotDevice],
+    ) -> Result<Self, GraphError> {
         let assignments = state.store.list_assignments(ctx.tenant()).await?;
-        let profiles = if assignments.is_empty() {
-            Vec::new()
-        } else {
-            state.store.list_profiles(ctx.tenant()).await?
-        };
+        if assignments.is_empty() {
+            return Ok(ProfileContext {
+                profiles: Vec::new(),
+                assignments,
+                groups: HashMap::new(),
+            });
+        }
+        let profiles = state.store.list_profiles(ctx.tenant()).await?;
+        let ids: Vec<Uuid> = devices.iter().map(|d| d.id).collect();
+        let mut groups: HashMap<Uuid, Vec<(Uuid, OffsetDateTime)>> = HashMap::new();
+        for (device, group, joined) in state
+            .store
+            .groups_of_autopilot_devices(ctx.tenant(), &ids)
+            .await?
+        {
+            groups.entry(device).or_default().push((group, joined));
+        }
         Ok(ProfileContext {
             profiles,
             assignments,
+            groups,
         })
     }
 
@@ -207,8 +230,10 @@ impl ProfileContext {
         state: &AppState,
         device: &AutopilotDevice,
     ) -> autopilot_domain::profiles::DeviceProfile<'_> {
+        let groups = self.groups.get(&device.id).map_or(&[][..], Vec::as_slice);
         resolve(
             device,
+            groups,
             &self.profiles,
             &self.assignments,
             state.clock.now(),

@@ -27,6 +27,7 @@ pub(crate) async fn call(
         (Directory::DevicesCount, &Method::GET) => count(state, ctx).await,
         (Directory::Device { key }, &Method::GET) => get(state, ctx, key).await,
         (Directory::Device { key }, &Method::DELETE) => delete(state, ctx, key).await,
+        (Directory::MemberOf { key, .. }, &Method::GET) => member_of(state, ctx, key).await,
         _ => Err(super::not_allowed(ctx, method)),
     }
 }
@@ -48,7 +49,7 @@ fn advanced_operator(e: &Expr) -> Option<&'static str> {
 
 /// Entra's advanced-query rules: `$search` needs `ConsistencyLevel: eventual`; `ne`, `not` and
 /// `endsWith` need it and `$count=true` as well.
-fn advanced_rules(ctx: &Ctx) -> Result<(), GraphError> {
+pub(super) fn advanced_rules(ctx: &Ctx) -> Result<(), GraphError> {
     if ctx.options.search.is_some() && !ctx.eventual {
         return Err(GraphError::UnsupportedQuery(
             "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'".into(),
@@ -147,4 +148,32 @@ async fn delete(state: &AppState, ctx: &Ctx, key: &DeviceRef) -> Result<Response
     } else {
         Err(not_found())
     }
+}
+
+/// The groups a device is a member of (groups hold no groups here, so `transitiveMemberOf` is
+/// the same list).
+async fn member_of(state: &AppState, ctx: &Ctx, key: &DeviceRef) -> Result<Response, GraphError> {
+    let device = state
+        .store
+        .get_directory_device(ctx.tenant(), &directory_key(key)?)
+        .await?
+        .ok_or_else(|| GraphError::directory_not_found(key_text(key)))?;
+    let groups = state.store.member_of(ctx.tenant(), device.id).await?;
+    let version = ctx.target.version;
+    let items = groups
+        .iter()
+        .map(|group| wire::Typed {
+            odata_type: "#microsoft.graph.group",
+            object: wire::GroupWire { group, version },
+        })
+        .collect();
+    let page = autopilot_domain::Page { items, next: None };
+    Ok(respond::list(
+        ctx,
+        &entity::GROUP,
+        "directoryObjects",
+        "memberOf",
+        page,
+        None,
+    ))
 }

@@ -6,6 +6,7 @@ mod actions;
 mod batch;
 mod devices;
 mod directory;
+mod groups;
 mod imported;
 mod profiles;
 mod settings;
@@ -42,6 +43,7 @@ pub(crate) async fn call(
         Resource::Profiles(r) => profiles::call(state, ctx, r, method, body).await,
         Resource::Settings(r) => settings::call(state, ctx, r, method, body).await,
         Resource::Directory(r) => directory::call(state, ctx, r, method).await,
+        Resource::Groups(r) => groups::call(state, ctx, r, method, body).await,
     }
 }
 

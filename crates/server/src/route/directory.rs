@@ -3,10 +3,11 @@
 
 use autopilot_domain::Permission::{
     self, DeviceRead, DeviceReadWrite, DirectoryAccessAsUser, DirectoryRead, DirectoryReadWrite,
+    GroupMemberRead, GroupRead,
 };
 use autopilot_odata::entity;
 
-use super::{Options, Segment, Spec, is_count, plain_key, spec};
+use super::{Options, Segment, Spec, is, is_count, plain_key, spec};
 use crate::error::GraphError;
 
 pub(super) const DEVICES: &str = "devices";
@@ -16,6 +17,14 @@ const DEVICE_READ: &[Permission] = &[
     DeviceReadWrite,
     DirectoryRead,
     DirectoryReadWrite,
+];
+const MEMBER_OF_READ: &[Permission] = &[
+    DeviceRead,
+    DeviceReadWrite,
+    DirectoryRead,
+    DirectoryReadWrite,
+    GroupMemberRead,
+    GroupRead,
 ];
 /// Deleting a device: application `Device.ReadWrite.All`, delegated `Directory.AccessAsUser.All`.
 const DEVICE_DELETE: &[Permission] = &[DeviceReadWrite, DirectoryAccessAsUser];
@@ -34,7 +43,14 @@ pub enum DeviceRef {
 pub enum Directory {
     Devices,
     DevicesCount,
-    Device { key: DeviceRef },
+    Device {
+        key: DeviceRef,
+    },
+    /// `{id}/memberOf` (or, `transitive`, `{id}/transitiveMemberOf`): the device's groups.
+    MemberOf {
+        key: DeviceRef,
+        transitive: bool,
+    },
 }
 
 impl Directory {
@@ -62,6 +78,13 @@ impl Directory {
                 DEVICE_READ,
                 DEVICE_DELETE,
             ),
+            Directory::MemberOf { .. } => spec(
+                "GET",
+                "~/entityset/key/navigation",
+                Options::SelectOnly("memberOf and transitiveMemberOf take $select only."),
+                MEMBER_OF_READ,
+                DEVICE_DELETE,
+            ),
         }
     }
 }
@@ -83,9 +106,28 @@ fn device_ref(key: &str) -> DeviceRef {
 
 /// After the `devices` segment.
 pub(super) fn devices(key: Option<String>, rest: &[Segment]) -> Result<Directory, GraphError> {
+    let member_of = |seg: &Segment| {
+        if seg.key.is_some() {
+            None
+        } else if is(seg, "memberOf") {
+            Some(false)
+        } else if is(seg, "transitiveMemberOf") {
+            Some(true)
+        } else {
+            None
+        }
+    };
     match (key, rest) {
         (Some(key), []) => Ok(Directory::Device {
             key: device_ref(&key),
+        }),
+        (Some(key), [m]) if member_of(m).is_some() => Ok(Directory::MemberOf {
+            key: device_ref(&key),
+            transitive: member_of(m).unwrap_or(false),
+        }),
+        (None, [k, m]) if plain_key(k) && member_of(m).is_some() => Ok(Directory::MemberOf {
+            key: DeviceRef::Id(k.name.clone()),
+            transitive: member_of(m).unwrap_or(false),
         }),
         (None, []) => Ok(Directory::Devices),
         (None, [c]) if is_count(c) => Ok(Directory::DevicesCount),
@@ -126,6 +168,13 @@ mod tests {
         assert_eq!(r("/v1.0/devices(deviceId='8d9f')"), by_device);
         assert_eq!(r("/v1.0/devices(DeviceID%3D%278d9f%27)"), by_device);
         assert!(route("/v1.0/devices/839c/nothing").is_err());
+        assert_eq!(
+            r("/v1.0/devices/839c/memberOf"),
+            Resource::Directory(Directory::MemberOf {
+                key: DeviceRef::Id("839c".into()),
+                transitive: false
+            })
+        );
         assert!(route("/v1.0/devices/$ref").is_err());
     }
 }

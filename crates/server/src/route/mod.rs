@@ -11,6 +11,7 @@
 
 mod devices;
 mod directory;
+mod groups;
 mod imported;
 mod profiles;
 mod settings;
@@ -25,6 +26,7 @@ use percent_encoding::percent_decode_str;
 
 pub use devices::{DEVICE_ACTIONS, Devices};
 pub use directory::{DeviceRef, Directory};
+pub use groups::Groups;
 pub use imported::{Imported, Uploads};
 pub use profiles::Profiles;
 pub use settings::Settings;
@@ -70,6 +72,7 @@ pub enum Resource {
     Profiles(Profiles),
     Settings(Settings),
     Directory(Directory),
+    Groups(Groups),
 }
 
 /// Which query options a resource reads.
@@ -138,6 +141,7 @@ impl Resource {
             Resource::Profiles(r) => r.spec(),
             Resource::Settings(r) => r.spec(),
             Resource::Directory(r) => r.spec(),
+            Resource::Groups(r) => r.spec(),
         }
     }
 }
@@ -258,6 +262,9 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
         }
         [dev, tail @ ..] if is(dev, directory::DEVICES) => {
             Resource::Directory(directory::devices(dev.key.clone(), tail)?)
+        }
+        [g, tail @ ..] if is(g, groups::GROUPS) => {
+            Resource::Groups(groups::groups(g.key.clone(), tail)?)
         }
         [seed, ids, action] if is(seed, SEED_UPLOAD) && seed.key.is_none() => {
             if !(is(ids, DEVICE_IDENTITIES) && ids.key.is_none()) {

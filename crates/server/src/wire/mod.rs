@@ -3,6 +3,7 @@
 
 mod devices;
 mod directory;
+mod groups;
 mod imported;
 mod profiles;
 mod shape;
@@ -12,6 +13,7 @@ use time::OffsetDateTime;
 
 pub use devices::{DeviceWire, deleted_device};
 pub use directory::DirectoryDeviceWire;
+pub use groups::{GroupWire, Typed, security_identifier};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,

@@ -12,9 +12,11 @@ use super::{NEVER, datetime};
 use crate::route::Version;
 
 /// One property's value, as the wire writes it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum WireValue<'a> {
     Str(&'a str),
+    /// Text made for the response.
+    Owned(String),
     /// A hyphenated id.
     Id(Uuid),
     Int(i32),
@@ -42,6 +44,7 @@ impl Serialize for WireValue<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match *self {
             WireValue::Str(v) => s.serialize_str(v),
+            WireValue::Owned(ref v) => s.serialize_str(v),
             WireValue::Id(id) => s.collect_str(&id.hyphenated()),
             WireValue::Int(n) => s.serialize_i32(n),
             WireValue::Time(None) => s.serialize_str(NEVER),

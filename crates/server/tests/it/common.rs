@@ -38,6 +38,7 @@ pub struct Server {
     manual: Option<Arc<ManualClock>>,
     wake: Wake,
     worker: Mutex<Option<WorkerHandle>>,
+    membership_delay: time::Duration,
 }
 
 #[derive(Debug)]
@@ -222,6 +223,7 @@ impl Server {
             None => Arc::new(SystemClock),
         };
         let wake = Wake::new();
+        let membership_delay = config.membership_delay;
         let state = AppState {
             store: store.clone(),
             clock: clock.clone(),
@@ -231,7 +233,7 @@ impl Server {
             config,
             wake: wake.clone(),
         };
-        let worker = worker::spawn(store.clone(), clock.clone(), wake.clone());
+        let worker = worker::spawn(store.clone(), clock.clone(), wake.clone(), membership_delay);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let endpoint = autopilot_server::listen::Endpoint { listener, tls };
@@ -251,6 +253,7 @@ impl Server {
             manual,
             wake,
             worker: Mutex::new(Some(worker)),
+            membership_delay,
         }
     }
 
@@ -274,7 +277,12 @@ impl Server {
 
     /// Starts a new registration worker, as a restarted server would.
     pub fn start_worker(&self) {
-        let worker = worker::spawn(self.store.clone(), self.clock.clone(), self.wake.clone());
+        let worker = worker::spawn(
+            self.store.clone(),
+            self.clock.clone(),
+            self.wake.clone(),
+            self.membership_delay,
+        );
         *self.worker.lock().unwrap() = Some(worker);
     }
 

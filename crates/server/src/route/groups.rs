@@ -1,0 +1,178 @@
+//! Entra ID groups: the groups, their `members` (and `$ref` links) and `transitiveMembers`:
+//! paths and rows of the table.
+
+use autopilot_domain::Permission::{
+    self, DirectoryRead, DirectoryReadWrite, GroupCreate, GroupMemberRead, GroupMemberReadWrite,
+    GroupRead, GroupReadWrite,
+};
+use autopilot_odata::entity;
+
+use super::{Options, Segment, Spec, is, is_count, plain_key, spec};
+use crate::error::GraphError;
+
+pub(super) const GROUPS: &str = "groups";
+
+const READ: &[Permission] = &[GroupRead, GroupReadWrite, DirectoryRead, DirectoryReadWrite];
+const WRITE: &[Permission] = &[GroupReadWrite, DirectoryReadWrite, GroupCreate];
+const MEMBERS_READ: &[Permission] = &[
+    GroupMemberRead,
+    GroupMemberReadWrite,
+    GroupRead,
+    GroupReadWrite,
+    DirectoryRead,
+    DirectoryReadWrite,
+];
+const MEMBERS_WRITE: &[Permission] = &[GroupMemberReadWrite, GroupReadWrite, DirectoryReadWrite];
+
+/// The directory's groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Groups {
+    List,
+    Count,
+    Item {
+        key: String,
+    },
+    /// `{id}/members` (or, `transitive`, `{id}/transitiveMembers`).
+    Members {
+        key: String,
+        transitive: bool,
+    },
+    /// `{id}/members/$ref`: POST adds a member.
+    MembersRef {
+        key: String,
+    },
+    /// `{id}/members/{member}/$ref`: DELETE removes it.
+    MemberRef {
+        key: String,
+        member: String,
+    },
+}
+
+impl Groups {
+    pub(super) fn spec(&self) -> Spec {
+        let e = &entity::GROUP;
+        let d = &entity::DIRECTORY_DEVICE;
+        match self {
+            Groups::List => spec(
+                "GET, POST",
+                "~/entityset",
+                Options::Collection(e),
+                READ,
+                WRITE,
+            ),
+            Groups::Count => spec(
+                "GET",
+                "~/entityset/$count",
+                Options::Collection(e),
+                READ,
+                WRITE,
+            ),
+            Groups::Item { .. } => spec(
+                "GET, PATCH, DELETE",
+                "~/entityset/key",
+                Options::Single(e),
+                READ,
+                WRITE,
+            ),
+            Groups::Members { .. } => spec(
+                "GET",
+                "~/entityset/key/navigation",
+                Options::Collection(d),
+                MEMBERS_READ,
+                MEMBERS_WRITE,
+            ),
+            Groups::MembersRef { .. } => spec(
+                "POST",
+                "~/entityset/key/navigation/$ref",
+                Options::Ignored,
+                MEMBERS_READ,
+                MEMBERS_WRITE,
+            ),
+            Groups::MemberRef { .. } => spec(
+                "DELETE",
+                "~/entityset/key/navigation/key/$ref",
+                Options::Ignored,
+                MEMBERS_READ,
+                MEMBERS_WRITE,
+            ),
+        }
+    }
+}
+
+fn is_ref(seg: &Segment) -> bool {
+    seg.key.is_none() && seg.name == "$ref"
+}
+
+/// After the `groups` segment.
+pub(super) fn groups(key: Option<String>, rest: &[Segment]) -> Result<Groups, GraphError> {
+    let (key, rest) = match (key, rest) {
+        (Some(key), rest) => (key, rest),
+        (None, []) => return Ok(Groups::List),
+        (None, [c]) if is_count(c) => return Ok(Groups::Count),
+        (None, [k, rest @ ..]) if plain_key(k) => (k.name.clone(), rest),
+        (None, [next, ..]) => return Err(GraphError::segment_not_found(&next.raw)),
+    };
+    match rest {
+        [] => Ok(Groups::Item { key }),
+        [m] if m.key.is_none() && is(m, "members") => Ok(Groups::Members {
+            key,
+            transitive: false,
+        }),
+        [m] if m.key.is_none() && is(m, "transitiveMembers") => Ok(Groups::Members {
+            key,
+            transitive: true,
+        }),
+        [m, r] if is(m, "members") && m.key.is_none() && is_ref(r) => {
+            Ok(Groups::MembersRef { key })
+        }
+        [m, id, r] if is(m, "members") && m.key.is_none() && plain_key(id) && is_ref(r) => {
+            Ok(Groups::MemberRef {
+                key,
+                member: id.name.clone(),
+            })
+        }
+        [m, r] if is(m, "members") && is_ref(r) => Ok(Groups::MemberRef {
+            key,
+            member: m.key.clone().unwrap_or_default(),
+        }),
+        [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::{Resource, route};
+
+    fn r(path: &str) -> Resource {
+        route(path).unwrap().resource
+    }
+
+    #[test]
+    fn group_paths() {
+        assert_eq!(r("/v1.0/groups"), Resource::Groups(Groups::List));
+        assert_eq!(r("/v1.0/groups/$count"), Resource::Groups(Groups::Count));
+        let item = Resource::Groups(Groups::Item { key: "g1".into() });
+        assert_eq!(r("/v1.0/groups/g1"), item);
+        assert_eq!(r("/beta/groups('g1')"), item);
+        assert_eq!(
+            r("/v1.0/groups/g1/members/$ref"),
+            Resource::Groups(Groups::MembersRef { key: "g1".into() })
+        );
+        let member = Resource::Groups(Groups::MemberRef {
+            key: "g1".into(),
+            member: "d1".into(),
+        });
+        assert_eq!(r("/v1.0/groups/g1/members/d1/$ref"), member);
+        assert_eq!(r("/v1.0/groups/g1/members('d1')/$ref"), member);
+        assert_eq!(
+            r("/v1.0/groups/g1/transitiveMembers"),
+            Resource::Groups(Groups::Members {
+                key: "g1".into(),
+                transitive: true
+            })
+        );
+        assert!(route("/v1.0/groups/g1/owners").is_err());
+        assert!(route("/v1.0/groups/g1/members/d1").is_err());
+    }
+}
