@@ -301,6 +301,24 @@ impl Server {
         panic!("{path} stayed unknown");
     }
 
+    /// Imports one device with `tag` and waits for its registration (the processing delay
+    /// must have passed, or be zero); returns the registered Autopilot device (v1.0).
+    pub async fn register(&self, token: &str, serial: &str, tag: &str) -> Value {
+        const IMPORTED: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+        let body = serde_json::json!({"serialNumber": serial, "groupTag": tag, "hardwareIdentifier": hash(serial)});
+        let reply = self
+            .post_json(IMPORTED, token, body.to_string().as_bytes())
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        let id = reply.json()["id"].as_str().unwrap().to_owned();
+        let record = self.wait_decided(&format!("{IMPORTED}/{id}"), token).await;
+        let ztdid = record["state"]["deviceRegistrationId"].as_str().unwrap();
+        let path = format!("/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{ztdid}");
+        let device = self.get(&path, token).await;
+        assert_eq!(device.status, 200, "{}", device.text());
+        device.json()
+    }
+
     pub fn token(&self, tenant: &str, scopes: &[&str], roles: &[&str]) -> String {
         auth::mint(
             &self.key,

@@ -4,34 +4,14 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Server, hash};
+use crate::common::Server;
 
-const IMPORTED: &str = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 const AUTOPILOT: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 const SCOPES: [&str; 2] = [
     "DeviceManagementServiceConfig.ReadWrite.All",
     "Device.ReadWrite.All",
 ];
 const EVENTUAL: (&str, &str) = ("ConsistencyLevel", "eventual");
-
-/// Imports and registers one device with `tag`; returns the Autopilot device.
-async fn register(server: &Server, token: &str, serial: &str, tag: &str) -> Value {
-    let body = json!({"serialNumber": serial, "groupTag": tag, "hardwareIdentifier": hash(serial)});
-    let reply = server
-        .post_json(IMPORTED, token, body.to_string().as_bytes())
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    let id = reply.json()["id"].as_str().unwrap().to_owned();
-    let record = server
-        .wait_decided(&format!("{IMPORTED}/{id}"), token)
-        .await;
-    let ztdid = record["state"]["deviceRegistrationId"].as_str().unwrap();
-    let device = server
-        .get(&format!("/v1.0/{AUTOPILOT}/{ztdid}"), token)
-        .await;
-    assert_eq!(device.status, 200, "{}", device.text());
-    device.json()
-}
 
 fn entra_token(server: &Server, tenant: &str) -> String {
     server.token(tenant, &SCOPES, &[])
@@ -41,7 +21,7 @@ fn entra_token(server: &Server, tenant: &str) -> String {
 async fn the_scripts_find_a_registered_devices_entra_object() {
     let server = Server::start().await;
     let token = entra_token(&server, "entra-scripts");
-    let autopilot = register(&server, &token, "GWAI-0001", "Lab").await;
+    let autopilot = server.register(&token, "GWAI-0001", "Lab").await;
     let aad = autopilot["azureActiveDirectoryDeviceId"].as_str().unwrap();
 
     // Get-WindowsAutopilotInfo 3.9 (Graph PowerShell): Get-MgDevice -Search
@@ -97,8 +77,8 @@ async fn the_scripts_find_a_registered_devices_entra_object() {
 async fn entras_advanced_query_rules_hold() {
     let server = Server::start().await;
     let token = entra_token(&server, "entra-advanced");
-    register(&server, &token, "ADV-0001", "Lab").await;
-    register(&server, &token, "ADV-0002", "").await;
+    server.register(&token, "ADV-0001", "Lab").await;
+    server.register(&token, "ADV-0002", "").await;
 
     let reply = server
         .get("/v1.0/devices?$search=\"displayName:ADV\"", &token)
@@ -205,7 +185,7 @@ async fn entras_advanced_query_rules_hold() {
 async fn objects_follow_their_autopilot_device_and_delete_alone() {
     let server = Server::start().await;
     let token = entra_token(&server, "entra-follow");
-    let autopilot = register(&server, &token, "FOL-0001", "Lab").await;
+    let autopilot = server.register(&token, "FOL-0001", "Lab").await;
     let ztdid = autopilot["id"].as_str().unwrap();
     let aad = autopilot["azureActiveDirectoryDeviceId"].as_str().unwrap();
     let object_path = format!("/v1.0/devices(deviceId='{aad}')");
@@ -243,7 +223,7 @@ async fn objects_follow_their_autopilot_device_and_delete_alone() {
     assert_eq!(still.status, 200);
 
     // Deregistering a device removes its Entra object.
-    let second = register(&server, &token, "FOL-0002", "").await;
+    let second = server.register(&token, "FOL-0002", "").await;
     let aad = second["azureActiveDirectoryDeviceId"].as_str().unwrap();
     let path = format!("/beta/devices(deviceId='{aad}')");
     assert_eq!(server.get(&path, &token).await.status, 200);
@@ -271,7 +251,7 @@ async fn objects_follow_their_autopilot_device_and_delete_alone() {
 async fn permissions_and_tenant_walls() {
     let server = Server::start().await;
     let token = entra_token(&server, "entra-wall");
-    let autopilot = register(&server, &token, "WALL-0001", "Lab").await;
+    let autopilot = server.register(&token, "WALL-0001", "Lab").await;
     let aad = autopilot["azureActiveDirectoryDeviceId"].as_str().unwrap();
     let object = server
         .get(&format!("/v1.0/devices(deviceId='{aad}')"), &token)
@@ -308,7 +288,7 @@ async fn permissions_and_tenant_walls() {
 async fn batch_sub_requests_carry_their_consistency_level() {
     let server = Server::start().await;
     let token = entra_token(&server, "entra-batch");
-    let autopilot = register(&server, &token, "BAT-0001", "Lab").await;
+    let autopilot = server.register(&token, "BAT-0001", "Lab").await;
     let aad = autopilot["azureActiveDirectoryDeviceId"].as_str().unwrap();
     let body = json!({"requests": [
         {"id": "1", "method": "GET", "url": format!("/devices?$search=\"deviceId:{aad}\""),

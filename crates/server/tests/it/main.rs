@@ -12,6 +12,7 @@ mod clients;
 mod directory;
 mod errors;
 mod flows;
+mod groups;
 mod js;
 mod jwks;
 mod odata;
