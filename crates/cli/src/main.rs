@@ -1,7 +1,7 @@
 //! `autopilot-graph`: the project's one binary.
 //!
 //! Subcommands: `serve` (the Graph server), `token` (development tokens), `migrate`, `app add`,
-//! `group-id`, `import` (Autopilot CSVs into Graph), `devices` (registered devices), `hash
+//! `user add|list`, `group-id`, `import` (Autopilot CSVs into Graph), `devices` (registered devices), `hash
 //! inspect` and `hash generate`. The client side of this crate (CSV reading, reports) does not depend on any
 //! server crate, so it can become a lighter binary of its own later.
 
@@ -13,6 +13,7 @@ mod import;
 mod output;
 mod progress;
 mod serve;
+mod users;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,9 @@ enum Command {
     /// The registered Autopilot devices: list, get, delete, export as CSV.
     #[command(subcommand)]
     Devices(devices::DevicesCommand),
+    /// A tenant's Entra ID users (who devices may be assigned to): add, list.
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// Inspect, validate and generate Autopilot hardware hashes, offline.
     #[command(subcommand)]
     Hash(hash::HashCommand),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Hash(command) => hash::run(command),
         Command::Import(args) => import::run(*args),
         Command::Devices(command) => devices::run(command),
+        Command::User(command) => users::run(command),
     };
     match result {
         Ok(code) => code,

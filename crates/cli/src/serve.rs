@@ -181,7 +181,8 @@ pub struct TokenArgs {
     pub tenant: String,
 
     /// Delegated permission for `scp` (repeat for several). Default:
-    /// DeviceManagementServiceConfig.ReadWrite.All and Device.ReadWrite.All.
+    /// DeviceManagementServiceConfig.ReadWrite.All, Device.ReadWrite.All, Group.ReadWrite.All,
+    /// GroupMember.ReadWrite.All and User.ReadWrite.All.
     #[arg(long = "scope", value_name = "PERMISSION")]
     pub scopes: Vec<String>,
 
@@ -206,6 +207,9 @@ pub struct TokenArgs {
 const DEV_PERMISSIONS: &[&str] = &[
     "DeviceManagementServiceConfig.ReadWrite.All",
     "Device.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "User.ReadWrite.All",
 ];
 
 fn dev_permissions() -> Vec<String> {
@@ -463,7 +467,7 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    fn url(&self) -> Result<String> {
+    pub(crate) fn url(&self) -> Result<String> {
         database_url(&self.data.data_dir, self.database_url.as_deref())
     }
 }
@@ -547,7 +551,8 @@ pub struct AppAddArgs {
     pub name: String,
 
     /// Application permission it holds (repeat for several). Default:
-    /// DeviceManagementServiceConfig.ReadWrite.All and Device.ReadWrite.All.
+    /// DeviceManagementServiceConfig.ReadWrite.All, Device.ReadWrite.All, Group.ReadWrite.All,
+    /// GroupMember.ReadWrite.All and User.ReadWrite.All.
     #[arg(long = "role", value_name = "PERMISSION")]
     pub roles: Vec<String>,
 

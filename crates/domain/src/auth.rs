@@ -39,10 +39,13 @@ pub enum Permission {
     GroupCreate,
     GroupMemberRead,
     GroupMemberReadWrite,
+    UserReadBasic,
+    UserRead,
+    UserReadWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ServiceConfigRead,
         Permission::ServiceConfigReadWrite,
         Permission::ConfigurationRead,
@@ -57,6 +60,9 @@ impl Permission {
         Permission::GroupCreate,
         Permission::GroupMemberRead,
         Permission::GroupMemberReadWrite,
+        Permission::UserReadBasic,
+        Permission::UserRead,
+        Permission::UserReadWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +81,9 @@ impl Permission {
             Permission::GroupCreate => "Group.Create",
             Permission::GroupMemberRead => "GroupMember.Read.All",
             Permission::GroupMemberReadWrite => "GroupMember.ReadWrite.All",
+            Permission::UserReadBasic => "User.ReadBasic.All",
+            Permission::UserRead => "User.Read.All",
+            Permission::UserReadWrite => "User.ReadWrite.All",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod profiles;
 pub mod registration;
 mod store;
 pub mod sync;
+pub mod users;
 
 pub use auth::{Access, Permission, Principal, TenantId};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -27,5 +28,6 @@ pub use model::{
 pub use store::{
     AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore, GroupStore,
     ImportBatch, ImportStore, Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore,
-    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
+    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget, UserStore,
 };
+pub use users::{NewUser, User, UserKey, UserPatch};

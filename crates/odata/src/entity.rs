@@ -301,6 +301,31 @@ pub const GROUP: EntityType = EntityType {
     searchable: true,
 };
 
+/// `user`: an Entra ID user, with v1.0's default properties in the order Graph writes them
+/// (`id` last); beta adds the account's state, creation time, nickname and type.
+pub const USER: EntityType = EntityType {
+    name: "user",
+    fields: &[
+        Field::opaque("businessPhones", StringCollection),
+        Field::new("displayName", Str, "display_name"),
+        Field::filtered("givenName", Str, "given_name"),
+        Field::filtered("jobTitle", Str, "job_title"),
+        Field::filtered("mail", Str, "mail"),
+        Field::opaque("mobilePhone", Str),
+        Field::opaque("officeLocation", Str),
+        Field::opaque("preferredLanguage", Str),
+        Field::filtered("surname", Str, "surname"),
+        Field::new("userPrincipalName", Str, "user_principal_name"),
+        Field::filtered("id", Str, "id"),
+        Field::filtered("accountEnabled", FieldType::Bool, "account_enabled").beta(),
+        Field::opaque("createdDateTime", DateTime).beta(),
+        Field::filtered("mailNickname", Str, "mail_nickname").beta(),
+        Field::opaque("userType", Str).beta(),
+    ],
+    expand: &[],
+    searchable: true,
+};
+
 /// The item of a string collection inside `any(...)` and `all(...)`: its one property is the
 /// item itself, held in the collection table's `value` column.
 pub const STRING_ITEM: EntityType = EntityType {
@@ -314,12 +339,13 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 6] = [
+    const ALL: [EntityType; 7] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
         DIRECTORY_DEVICE,
         GROUP,
+        USER,
         STRING_ITEM,
     ];
 

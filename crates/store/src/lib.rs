@@ -18,6 +18,7 @@ mod sql;
 mod sql_store;
 mod sqlite;
 mod time_codec;
+mod users;
 
 use std::sync::Arc;
 

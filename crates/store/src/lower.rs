@@ -511,6 +511,7 @@ mod tests {
             crate::devices::DEVICES,
             crate::imports::IMPORTED,
             crate::imports::UPLOADS,
+            crate::users::USERS,
         ];
         for t in tables {
             for f in t.entity.fields {

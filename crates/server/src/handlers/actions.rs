@@ -3,7 +3,7 @@
 //! beta's `allowNextEnrollment`, `assignResourceAccountToDevice` and
 //! `unassignResourceAccountFromDevice`. Each answers 204; only the parameters given change.
 
-use autopilot_domain::{DevicePatch, UserlessEnrollmentStatus};
+use autopilot_domain::{DevicePatch, UserKey, UserlessEnrollmentStatus};
 use axum::response::Response;
 use serde_json::Value;
 
@@ -158,6 +158,9 @@ pub(crate) async fn call(
         _ => return Err(GraphError::segment_not_found(action)),
     }
     let id = respond::key_or_404(key, "windowsAutopilotDeviceIdentity")?;
+    if matches!(action, "assignUserToDevice" | "updateDeviceProperties") {
+        check_user(state, ctx, id, key, patch.user_principal_name.as_deref()).await?;
+    }
     let found = state.store.update_device(ctx.tenant(), id, &patch).await?;
     // The Entra object's name and physical ids followed; dynamic groups look again.
     if found && (patch.group_tag.is_some() || patch.display_name.is_some()) {
@@ -168,4 +171,29 @@ pub(crate) async fn call(
         state.wake.wake();
     }
     respond::no_content_or_404(found, key, "windowsAutopilotDeviceIdentity")
+}
+
+/// Intune assigns only a user of the tenant's directory: an unknown one is a 400 (for a device
+/// that exists; an unknown device stays a 404).
+async fn check_user(
+    state: &AppState,
+    ctx: &Ctx,
+    device: uuid::Uuid,
+    key: &str,
+    upn: Option<&str>,
+) -> Result<(), GraphError> {
+    let Some(upn) = upn.filter(|u| !u.is_empty()) else {
+        return Ok(());
+    };
+    let tenant = ctx.tenant();
+    if state.store.get_device(tenant, device).await?.is_none() {
+        return Err(GraphError::not_found("windowsAutopilotDeviceIdentity", key));
+    }
+    let user = UserKey::Upn(upn.to_owned());
+    if state.store.get_user(tenant, &user).await?.is_none() {
+        return Err(GraphError::bad_request(format!(
+            "The user '{upn}' was not found in the tenant's directory. Assign a user that exists (POST /users, or autopilot-graph user add)."
+        )));
+    }
+    Ok(())
 }

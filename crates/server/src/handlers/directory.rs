@@ -2,7 +2,7 @@
 //! `$search` and `$count` under Entra's advanced-query rules, get by id or `deviceId`, delete.
 
 use autopilot_domain::DirectoryKey;
-use autopilot_odata::{CmpOp, Expr, StrFn, entity};
+use autopilot_odata::entity;
 use axum::http::Method;
 use axum::response::Response;
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use crate::error::GraphError;
 use crate::respond;
 use crate::route::{DeviceRef, Directory};
 use crate::state::{AppState, Ctx};
-use crate::{query, wire};
+use crate::wire;
 
 /// The entity set, as `@odata.context` names it.
 const SET: &str = "devices";
@@ -32,73 +32,27 @@ pub(crate) async fn call(
     }
 }
 
-/// An operator Entra serves only as an advanced query.
-fn advanced_operator(e: &Expr) -> Option<&'static str> {
-    match e {
-        Expr::Not(_) => Some("not"),
-        Expr::Compare { op: CmpOp::Ne, .. } => Some("ne"),
-        Expr::Func {
-            func: StrFn::EndsWith,
-            ..
-        } => Some("endsWith"),
-        Expr::And(a, b) | Expr::Or(a, b) => advanced_operator(a).or_else(|| advanced_operator(b)),
-        Expr::Lambda { body, .. } => advanced_operator(body),
-        Expr::Compare { .. } | Expr::In { .. } | Expr::Func { .. } => None,
-    }
-}
-
-/// Entra's advanced-query rules: `$search` needs `ConsistencyLevel: eventual`; `ne`, `not` and
-/// `endsWith` need it and `$count=true` as well.
-pub(super) fn advanced_rules(ctx: &Ctx) -> Result<(), GraphError> {
-    if ctx.options.search.is_some() && !ctx.eventual {
-        return Err(GraphError::UnsupportedQuery(
-            "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'".into(),
-        ));
-    }
-    if let Some(op) = ctx.options.filter.as_ref().and_then(advanced_operator)
-        && !(ctx.eventual && ctx.options.count)
-    {
-        return Err(GraphError::UnsupportedQuery(format!(
-            "Operator '{op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
-        )));
-    }
-    Ok(())
-}
-
 async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    advanced_rules(ctx)?;
     let e = &entity::DIRECTORY_DEVICE;
-    let filter = query::effective_filter(&ctx.options, e)?;
     let (store, tenant) = (&state.store, ctx.tenant());
-    let (page, count) = respond::page_and_count(
+    let (page, count) = super::entra::page(
         ctx,
+        e,
         SET,
-        |mut request| {
-            request.filter.clone_from(&filter);
-            store.list_directory_devices(tenant, request)
-        },
-        store.count_directory_devices(tenant, filter.as_ref()),
+        |request| store.list_directory_devices(tenant, request),
+        |filter| async move { store.count_directory_devices(tenant, filter.as_ref()).await },
     )
     .await?;
-    // Without the header, `$count=true` is ignored, as Entra ignores it.
-    let count = count.filter(|_| ctx.eventual);
     let page = respond::map_page(&page, wire::DirectoryDeviceWire);
     Ok(respond::list(ctx, e, SET, SET, page, count))
 }
 
 async fn count(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    if !ctx.eventual {
-        return Err(GraphError::DirectoryBadRequest(
-            "$count is not currently supported.".into(),
-        ));
-    }
-    advanced_rules(ctx)?;
-    let filter = query::effective_filter(&ctx.options, &entity::DIRECTORY_DEVICE)?;
-    let n = state
-        .store
-        .count_directory_devices(ctx.tenant(), filter.as_ref())
-        .await?;
-    Ok(respond::text(n.to_string()))
+    let (store, tenant) = (&state.store, ctx.tenant());
+    super::entra::count(ctx, &entity::DIRECTORY_DEVICE, |filter| async move {
+        store.count_directory_devices(tenant, filter.as_ref()).await
+    })
+    .await
 }
 
 /// The store's key for a path's key: object ids are GUIDs, as Entra checks them.

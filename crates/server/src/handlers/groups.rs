@@ -15,7 +15,8 @@ use crate::error::GraphError;
 use crate::respond;
 use crate::route::Groups;
 use crate::state::{AppState, Ctx};
-use crate::{body, query, wire};
+use crate::wire::object::member;
+use crate::{body, wire};
 
 const SET: &str = "groups";
 /// A list of directory objects of several kinds.
@@ -61,43 +62,22 @@ async fn find(state: &AppState, ctx: &Ctx, key: &str) -> Result<Group, GraphErro
         .ok_or_else(|| GraphError::directory_not_found(key))
 }
 
-fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).or_else(|| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
-}
+const GROUP: &str = "Group";
 
 fn required(property: &str) -> GraphError {
-    bad(format!(
-        "A value is required for property '{property}' of resource 'Group'."
-    ))
+    wire::object::required(property, GROUP)
 }
 
 fn invalid(property: &str) -> GraphError {
-    bad(format!(
-        "Invalid value specified for property '{property}' of resource 'Group'."
-    ))
+    wire::object::invalid(property, GROUP)
 }
 
-/// A string property: absent `None`, `null` `Some(None)`.
 fn text(object: &Map<String, Value>, name: &str) -> Result<Option<Option<String>>, GraphError> {
-    match member(object, name) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(invalid(name)),
-    }
+    wire::object::text(object, name, GROUP)
 }
 
 fn flag(object: &Map<String, Value>, name: &str) -> Result<bool, GraphError> {
-    match member(object, name) {
-        None | Some(Value::Null) => Err(required(name)),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(invalid(name)),
-    }
+    wire::object::flag(object, name, GROUP)?.ok_or_else(|| required(name))
 }
 
 /// The member ids of `members@odata.bind`: each URL's last segment.
@@ -139,10 +119,7 @@ fn object_id(url: &str) -> Result<Uuid, GraphError> {
 }
 
 fn object(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
-    match body::json(body)? {
-        Value::Object(o) => Ok(o),
-        _ => Err(bad("The request body must be a JSON object.")),
-    }
+    wire::object::object(&body::json(body)?).cloned()
 }
 
 /// Adds `members@odata.bind` members: every one must be a device of the tenant, or none is
@@ -243,37 +220,27 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Response, Gr
 }
 
 async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    super::directory::advanced_rules(ctx)?;
     let e = &entity::GROUP;
-    let filter = query::effective_filter(&ctx.options, e)?;
     let (store, tenant) = (&state.store, ctx.tenant());
-    let (page, count) = respond::page_and_count(
+    let (page, count) = super::entra::page(
         ctx,
+        e,
         SET,
-        |mut request| {
-            request.filter.clone_from(&filter);
-            store.list_groups(tenant, request)
-        },
-        store.count_groups(tenant, filter.as_ref()),
+        |request| store.list_groups(tenant, request),
+        |filter| async move { store.count_groups(tenant, filter.as_ref()).await },
     )
     .await?;
-    let count = count.filter(|_| ctx.eventual);
     let version = ctx.target.version;
     let page = respond::map_page(&page, |group| wire::GroupWire { group, version });
     Ok(respond::list(ctx, e, SET, SET, page, count))
 }
 
 async fn count(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    if !ctx.eventual {
-        return Err(bad("$count is not currently supported."));
-    }
-    super::directory::advanced_rules(ctx)?;
-    let filter = query::effective_filter(&ctx.options, &entity::GROUP)?;
-    let n = state
-        .store
-        .count_groups(ctx.tenant(), filter.as_ref())
-        .await?;
-    Ok(respond::text(n.to_string()))
+    let (store, tenant) = (&state.store, ctx.tenant());
+    super::entra::count(ctx, &entity::GROUP, |filter| async move {
+        store.count_groups(tenant, filter.as_ref()).await
+    })
+    .await
 }
 
 async fn get(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphError> {
@@ -357,27 +324,25 @@ async fn delete(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, Grap
 }
 
 async fn members(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphError> {
-    super::directory::advanced_rules(ctx)?;
     let group = find(state, ctx, key).await?;
     let (store, tenant) = (&state.store, ctx.tenant());
-    let filter = query::effective_filter(&ctx.options, &entity::DIRECTORY_DEVICE)?;
+    let e = &entity::DIRECTORY_DEVICE;
     let scope = format!("members:{}", group.id);
-    let (page, count) = respond::page_and_count(
+    let (page, count) = super::entra::page(
         ctx,
+        e,
         &scope,
-        |mut request| {
-            request.filter.clone_from(&filter);
-            store.list_member_devices(tenant, group.id, request)
+        |request| store.list_member_devices(tenant, group.id, request),
+        |filter| async move {
+            let filter = filter.as_ref();
+            store.count_member_devices(tenant, group.id, filter).await
         },
-        store.count_member_devices(tenant, group.id, filter.as_ref()),
     )
     .await?;
-    let count = count.filter(|_| ctx.eventual);
     let page = respond::map_page(&page, |d| wire::Typed {
         odata_type: "#microsoft.graph.device",
         object: wire::DirectoryDeviceWire(d),
     });
-    let e = &entity::DIRECTORY_DEVICE;
     Ok(respond::list(ctx, e, OBJECTS, &scope, page, count))
 }
 

@@ -6,12 +6,14 @@ mod actions;
 mod batch;
 mod devices;
 mod directory;
+mod entra;
 mod groups;
 mod imported;
 mod profiles;
 mod settings;
 pub mod token;
 mod uploads;
+mod users;
 
 use axum::body::Bytes;
 use axum::http::Method;
@@ -44,6 +46,7 @@ pub(crate) async fn call(
         Resource::Settings(r) => settings::call(state, ctx, r, method, body).await,
         Resource::Directory(r) => directory::call(state, ctx, r, method).await,
         Resource::Groups(r) => groups::call(state, ctx, r, method, body).await,
+        Resource::Users(r) => users::call(state, ctx, r, method, body).await,
     }
 }
 

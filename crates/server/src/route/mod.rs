@@ -15,6 +15,7 @@ mod groups;
 mod imported;
 mod profiles;
 mod settings;
+mod users;
 
 use autopilot_domain::Permission::{
     self, ConfigurationRead as CR, ConfigurationReadWrite as CRW, ServiceConfigRead as SR,
@@ -30,6 +31,7 @@ pub use groups::Groups;
 pub use imported::{Imported, Uploads};
 pub use profiles::Profiles;
 pub use settings::Settings;
+pub use users::Users;
 
 use crate::error::GraphError;
 
@@ -73,6 +75,7 @@ pub enum Resource {
     Settings(Settings),
     Directory(Directory),
     Groups(Groups),
+    Users(Users),
 }
 
 /// Which query options a resource reads.
@@ -142,6 +145,7 @@ impl Resource {
             Resource::Settings(r) => r.spec(),
             Resource::Directory(r) => r.spec(),
             Resource::Groups(r) => r.spec(),
+            Resource::Users(r) => r.spec(),
         }
     }
 }
@@ -265,6 +269,9 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
         }
         [g, tail @ ..] if is(g, groups::GROUPS) => {
             Resource::Groups(groups::groups(g.key.clone(), tail)?)
+        }
+        [u, tail @ ..] if is(u, users::USERS) => {
+            Resource::Users(users::users(u.key.clone(), tail)?)
         }
         [seed, ids, action] if is(seed, SEED_UPLOAD) && seed.key.is_none() => {
             if !(is(ids, DEVICE_IDENTITIES) && ids.key.is_none()) {

@@ -5,8 +5,10 @@ mod devices;
 mod directory;
 mod groups;
 mod imported;
+pub mod object;
 mod profiles;
 mod shape;
+mod users;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -18,6 +20,7 @@ pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,
 };
+pub use users::{UserWire, parse_new_user, parse_user_patch};
 
 /// A `DateTimeOffset` as Graph writes it: UTC, seven fractional digits, `Z`.
 pub fn datetime(t: OffsetDateTime) -> String {

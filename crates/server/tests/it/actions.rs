@@ -45,6 +45,20 @@ async fn user_assignment_in_both_url_forms() {
     let server = Server::start().await;
     let token = server.rw("actions-user");
     let id = register(&server, &token, "ACT-0001").await;
+    // Intune assigns only users of the tenant's directory.
+    let message = post(
+        &server,
+        &token,
+        &format!("{}/{id}/assignUserToDevice", devices("v1.0")),
+        r#"{"userPrincipalName":"adele@contoso.com"}"#,
+    )
+    .await
+    .graph_error(400, "BadRequest");
+    assert!(
+        message.contains("'adele@contoso.com' was not found"),
+        "{message}"
+    );
+    server.add_user("actions-user", "Adele@contoso.com").await;
     for (version, action) in [
         ("v1.0", "assignUserToDevice"),
         ("beta", "microsoft.graph.AssignUserToDevice"),
@@ -159,6 +173,25 @@ async fn update_device_properties_as_set_autopilotdevice_sends_it() {
     )
     .await
     .graph_error(400, "BadRequest");
+    let reply = post(
+        &server,
+        &token,
+        &format!(
+            "{}/{id}/microsoft.graph.updateDeviceProperties",
+            devices("v1.0")
+        ),
+        r#"{"groupTag":"Sales","userPrincipalName":"adele@contoso.com"}"#,
+    )
+    .await;
+    assert!(
+        reply
+            .graph_error(400, "BadRequest")
+            .contains("was not found")
+    );
+    // Nothing of a refused call is written.
+    let d = device(&server, &token, "v1.0", &id).await;
+    assert_ne!(d["groupTag"], "Sales");
+    server.add_user("actions-update", "adele@contoso.com").await;
     let reply = post(
         &server,
         &token,

@@ -319,6 +319,20 @@ impl Server {
         device.json()
     }
 
+    /// Creates a user in a tenant's directory (`POST /v1.0/users`); returns it.
+    pub async fn add_user(&self, tenant: &str, upn: &str) -> Value {
+        let token = self.token(tenant, &["User.ReadWrite.All"], &[]);
+        let nickname = upn.split('@').next().unwrap_or(upn);
+        let body = serde_json::json!({"accountEnabled": true, "displayName": nickname,
+            "mailNickname": nickname, "userPrincipalName": upn,
+            "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": "xWwvJ]6NMw+bWH-d"}});
+        let reply = self
+            .post_json("/v1.0/users", &token, body.to_string().as_bytes())
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        reply.json()
+    }
+
     pub fn token(&self, tenant: &str, scopes: &[&str], roles: &[&str]) -> String {
         auth::mint(
             &self.key,

@@ -27,3 +27,4 @@ mod throttle;
 mod token_endpoint;
 mod transport;
 mod uploads;
+mod users;

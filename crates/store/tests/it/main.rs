@@ -9,6 +9,7 @@ mod directory;
 mod groups;
 mod instances;
 mod upgrade;
+mod users;
 
 use std::sync::Arc;
 
@@ -81,6 +82,7 @@ on_every_backend!(
     groups::groups_are_listed_and_filtered,
     groups::dynamic_groups_follow_their_rules_after_the_delay,
     groups::assigned_members_are_added_and_removed,
+    users::users_are_unique_listed_changed_and_deleted,
 );
 
 #[tokio::test]

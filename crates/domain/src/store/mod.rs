@@ -5,8 +5,10 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
-use crate::directory::DirectoryDevice;
-use crate::groups::{Group, GroupPatch, MemberKind};
+mod entra;
+
+pub use entra::{AddMember, DirectoryKey, DirectoryStore, GroupStore, UserStore};
+
 use crate::model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
     NewImportedDevice, ProfileAssignment, Upload,
@@ -132,6 +134,7 @@ pub trait Store:
     + ThrottleStore
     + DirectoryStore
     + GroupStore
+    + UserStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -148,6 +151,7 @@ impl<T> Store for T where
         + ThrottleStore
         + DirectoryStore
         + GroupStore
+        + UserStore
         + Send
         + Sync
         + std::fmt::Debug
@@ -389,153 +393,4 @@ pub trait ThrottleStore: Send + Sync {
         let _ = (window, keys);
         Ok(None)
     }
-}
-
-/// How a request names an Entra device object: by its object id, or by its `deviceId`
-/// (`/devices(deviceId='...')`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DirectoryKey {
-    Id(Uuid),
-    DeviceId(String),
-}
-
-/// Entra ID device objects. The registration service creates them (in its round's
-/// transaction); device actions and deregistration keep them in step.
-#[async_trait::async_trait]
-pub trait DirectoryStore: Send + Sync {
-    /// A page of device objects.
-    async fn list_directory_devices(
-        &self,
-        tenant: &TenantId,
-        page: PageRequest,
-    ) -> Result<Page<DirectoryDevice>, StoreError>;
-
-    /// How many device objects there are (matching `filter`).
-    async fn count_directory_devices(
-        &self,
-        tenant: &TenantId,
-        filter: Option<&autopilot_odata::Expr>,
-    ) -> Result<u64, StoreError>;
-
-    /// One device object.
-    async fn get_directory_device(
-        &self,
-        tenant: &TenantId,
-        key: &DirectoryKey,
-    ) -> Result<Option<DirectoryDevice>, StoreError>;
-
-    /// Deletes a device object (the Autopilot registration stays, as in Entra); false when
-    /// there was none.
-    async fn delete_directory_device(
-        &self,
-        tenant: &TenantId,
-        id: Uuid,
-    ) -> Result<bool, StoreError>;
-}
-
-/// What adding a member did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddMember {
-    Added,
-    AlreadyMember,
-    NoGroup,
-    NoMember,
-}
-
-/// Entra ID groups and their members. Changes of a dynamic group, and of the devices its rule
-/// reads, make it due; [`GroupStore::process_memberships`] brings due groups' members in line.
-#[async_trait::async_trait]
-pub trait GroupStore: Send + Sync {
-    /// Creates a group (a dynamic one due at once, as of `group.created_at`).
-    async fn create_group(&self, tenant: &TenantId, group: &Group) -> Result<(), StoreError>;
-
-    async fn get_group(&self, tenant: &TenantId, id: Uuid) -> Result<Option<Group>, StoreError>;
-
-    async fn list_groups(
-        &self,
-        tenant: &TenantId,
-        page: PageRequest,
-    ) -> Result<Page<Group>, StoreError>;
-
-    async fn count_groups(
-        &self,
-        tenant: &TenantId,
-        filter: Option<&autopilot_odata::Expr>,
-    ) -> Result<u64, StoreError>;
-
-    /// Changes a group; a changed rule or state makes it due as of `now`. False: no such group.
-    async fn update_group(
-        &self,
-        tenant: &TenantId,
-        id: Uuid,
-        patch: &GroupPatch,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
-
-    /// Deletes a group and its memberships.
-    async fn delete_group(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
-
-    /// Adds a member by hand (`members/$ref`).
-    async fn add_member(
-        &self,
-        tenant: &TenantId,
-        group: Uuid,
-        member: Uuid,
-        kind: MemberKind,
-        now: OffsetDateTime,
-    ) -> Result<AddMember, StoreError>;
-
-    /// Removes a member; false when it was none.
-    async fn remove_member(
-        &self,
-        tenant: &TenantId,
-        group: Uuid,
-        member: Uuid,
-    ) -> Result<bool, StoreError>;
-
-    /// A page of a group's device members.
-    async fn list_member_devices(
-        &self,
-        tenant: &TenantId,
-        group: Uuid,
-        page: PageRequest,
-    ) -> Result<Page<DirectoryDevice>, StoreError>;
-
-    /// How many device members a group has (matching `filter`).
-    async fn count_member_devices(
-        &self,
-        tenant: &TenantId,
-        group: Uuid,
-        filter: Option<&autopilot_odata::Expr>,
-    ) -> Result<u64, StoreError>;
-
-    /// The groups a directory object is a direct member of.
-    async fn member_of(&self, tenant: &TenantId, member: Uuid) -> Result<Vec<Group>, StoreError>;
-
-    /// For Autopilot devices: the groups their Entra objects are members of, with the time each
-    /// joined: `(autopilot id, group id, joined at)`.
-    async fn groups_of_autopilot_devices(
-        &self,
-        tenant: &TenantId,
-        autopilot_ids: &[Uuid],
-    ) -> Result<Vec<(Uuid, Uuid, OffsetDateTime)>, StoreError>;
-
-    /// Marks the tenant's dynamic groups due as of `now` (a device they may select changed).
-    async fn devices_changed(
-        &self,
-        tenant: &TenantId,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
-    /// Evaluates up to `limit` dynamic groups (processing `On`) whose earliest unprocessed
-    /// change is at least `delay` old, writing the members they gain and lose; how many.
-    async fn process_memberships(
-        &self,
-        now: OffsetDateTime,
-        delay: time::Duration,
-        limit: u32,
-    ) -> Result<usize, StoreError>;
-
-    /// The earliest unprocessed change of any dynamic group (due `delay` after it).
-    async fn next_membership_change(&self) -> Result<Option<OffsetDateTime>, StoreError>;
 }
