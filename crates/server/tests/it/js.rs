@@ -48,3 +48,40 @@ async fn microsofts_javascript_client_over_https() {
         serde_json::json!([401, "InvalidAuthenticationToken"])
     );
 }
+
+/// The client adds a registered device's Entra object to an assigned group with
+/// `members/$ref`, as admin scripts written for it do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_javascript_client_links_a_device_to_a_group() {
+    let Some(node_path) = node_path() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_self_signed_tls(dir.path()).await;
+    let ca = autopilot_server::tls::SelfSignedFiles::in_dir(dir.path()).ca_cert;
+    let ca = ca.to_str().unwrap().to_owned();
+    let token = server.token(
+        "js-groups",
+        &[crate::common::RW, "Device.Read.All", "Group.ReadWrite.All"],
+        &[],
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/graph_groups.cjs");
+    let seen = run_client(
+        "node".to_owned(),
+        vec![
+            script.to_owned(),
+            server.base.clone(),
+            token,
+            hash("JSG-0001"),
+        ],
+        vec![("NODE_PATH", node_path), ("NODE_EXTRA_CA_CERTS", ca)],
+    )
+    .await;
+    assert_eq!(seen["memberType"], "#microsoft.graph.device");
+    assert_eq!(seen["memberOf"], 1);
+    assert_eq!(
+        seen["again"],
+        serde_json::json!([400, "Request_BadRequest"])
+    );
+    assert_eq!(seen["afterRemove"], 0);
+}

@@ -1,4 +1,4 @@
-//! An official client: Microsoft's Python Graph SDK (`msgraph-sdk`, pinned in
+//! Official clients: Microsoft's Python Graph SDKs (`msgraph-sdk` and `msgraph-beta-sdk`, pinned in
 //! `tests/sdk/requirements.txt`) imports, lists, gets and deletes against the running server,
 //! pointed at it with a custom base URL and a static token.
 //!
@@ -53,4 +53,38 @@ async fn microsofts_python_sdk_over_https_with_the_self_signed_ca() {
     let ca = autopilot_server::tls::SelfSignedFiles::in_dir(dir.path()).ca_cert;
     let ca = ca.to_str().unwrap().to_owned();
     run_sdk(python, &server, vec![("SSL_CERT_FILE", ca)]).await;
+}
+
+/// The SDKs (v1.0 and beta) make a dynamic group, see the imported devices join it, assign a
+/// profile to it and see the devices' assignment status move (on the real clock, with short
+/// delays).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_python_sdks_drive_a_dynamic_group_and_its_profile() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let server = Server::with_config(autopilot_server::state::ServerConfig {
+        processing_delay: "0s".parse().unwrap(),
+        membership_delay: time::Duration::seconds(1),
+        profile_assignment_delay: time::Duration::seconds(2),
+        throttle: None,
+        ..Default::default()
+    })
+    .await;
+    let token = server.token(
+        "python-groups",
+        &[crate::common::RW, "Group.ReadWrite.All"],
+        &[],
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/msgraph_groups.py");
+    let mut args = vec![script.to_owned(), server.base.clone(), token];
+    args.extend(["PYG-LAB-1", "PYG-LAB-2", "PYG-OFFICE-1"].map(hash));
+    let seen = run_client(python, args, Vec::new()).await;
+    assert_eq!(
+        seen["members"],
+        serde_json::json!(["PYG-LAB-1", "PYG-LAB-2"])
+    );
+    assert_eq!(seen["first"], "pending");
+    assert_eq!(seen["final"]["PYG-LAB-2"], "assignedInSync");
+    assert_eq!(seen["final"]["PYG-OFFICE-1"], "notAssigned");
 }
