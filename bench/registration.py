@@ -19,12 +19,14 @@ imported = base + "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentiti
 registered = base + "/beta/deviceManagement/windowsAutopilotDeviceIdentities"
 headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 
+# Group tags, given to the devices in turn (TAGS=Lab,Office; default one tag, Bench).
+tags = os.environ.get("TAGS", "Bench").split(",")
 bodies = []
 for i in range(0, len(devices), 500):
     chunk = devices[i:i + 500]
     bodies.append(json.dumps({"importedWindowsAutopilotDeviceIdentities": [
-        {"serialNumber": d["serialNumber"], "groupTag": "Bench",
-         "hardwareIdentifier": d["hardwareIdentifier"]} for d in chunk]}).encode())
+        {"serialNumber": d["serialNumber"], "groupTag": tags[(i + k) % len(tags)],
+         "hardwareIdentifier": d["hardwareIdentifier"]} for k, d in enumerate(chunk)]}).encode())
 
 
 def get(url):

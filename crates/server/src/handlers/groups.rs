@@ -37,6 +37,7 @@ pub(crate) async fn call(
         (Groups::Item { key }, &Method::PATCH) => update(state, ctx, key, body).await,
         (Groups::Item { key }, &Method::DELETE) => delete(state, ctx, key).await,
         (Groups::Members { key, .. }, &Method::GET) => members(state, ctx, key).await,
+        (Groups::MembersCount { key }, &Method::GET) => members_count(state, ctx, key).await,
         (Groups::MembersRef { key }, &Method::POST) => add_ref(state, ctx, key, body).await,
         (Groups::MemberRef { key, member }, &Method::DELETE) => {
             remove_ref(state, ctx, key, member).await
@@ -344,6 +345,16 @@ async fn members(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, Gra
         object: wire::DirectoryDeviceWire(d),
     });
     Ok(respond::list(ctx, e, OBJECTS, &scope, page, count))
+}
+
+async fn members_count(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphError> {
+    let group = find(state, ctx, key).await?;
+    let (store, tenant) = (&state.store, ctx.tenant());
+    super::entra::count(ctx, &entity::DIRECTORY_DEVICE, |filter| async move {
+        let filter = filter.as_ref();
+        store.count_member_devices(tenant, group.id, filter).await
+    })
+    .await
 }
 
 async fn add_ref(

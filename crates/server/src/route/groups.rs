@@ -37,6 +37,10 @@ pub enum Groups {
         key: String,
         transitive: bool,
     },
+    /// `{id}/members/$count` (or `transitiveMembers/$count`).
+    MembersCount {
+        key: String,
+    },
     /// `{id}/members/$ref`: POST adds a member.
     MembersRef {
         key: String,
@@ -77,6 +81,13 @@ impl Groups {
             Groups::Members { .. } => spec(
                 "GET",
                 "~/entityset/key/navigation",
+                Options::Collection(d),
+                MEMBERS_READ,
+                MEMBERS_WRITE,
+            ),
+            Groups::MembersCount { .. } => spec(
+                "GET",
+                "~/entityset/key/navigation/$count",
                 Options::Collection(d),
                 MEMBERS_READ,
                 MEMBERS_WRITE,
@@ -122,6 +133,12 @@ pub(super) fn groups(key: Option<String>, rest: &[Segment]) -> Result<Groups, Gr
             key,
             transitive: true,
         }),
+        [m, c] if m.key.is_none()
+            && (is(m, "members") || is(m, "transitiveMembers"))
+            && is_count(c) =>
+        {
+            Ok(Groups::MembersCount { key })
+        }
         [m, r] if is(m, "members") && m.key.is_none() && is_ref(r) => {
             Ok(Groups::MembersRef { key })
         }
@@ -171,6 +188,10 @@ mod tests {
                 key: "g1".into(),
                 transitive: true
             })
+        );
+        assert_eq!(
+            r("/v1.0/groups/g1/members/$count"),
+            Resource::Groups(Groups::MembersCount { key: "g1".into() })
         );
         assert!(route("/v1.0/groups/g1/owners").is_err());
         assert!(route("/v1.0/groups/g1/members/d1").is_err());

@@ -255,6 +255,10 @@ async fn the_scripts_add_a_registered_device_to_a_group() {
         .await
         .json();
     assert_eq!(transitive["value"].as_array().unwrap().len(), 1);
+    let count = format!("/v1.0/groups/{group_id}/members/$count");
+    assert_eq!(server.get(&count, &token).await.status, 400);
+    let count = server.get_with_headers(&count, &token, &[EVENTUAL]).await;
+    assert_eq!(count.text(), "1");
     // The same link twice is refused as Entra refuses it.
     let reply = server
         .post_json(
