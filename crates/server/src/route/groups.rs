@@ -133,9 +133,10 @@ pub(super) fn groups(key: Option<String>, rest: &[Segment]) -> Result<Groups, Gr
             key,
             transitive: true,
         }),
-        [m, c] if m.key.is_none()
-            && (is(m, "members") || is(m, "transitiveMembers"))
-            && is_count(c) =>
+        [m, c]
+            if m.key.is_none()
+                && (is(m, "members") || is(m, "transitiveMembers"))
+                && is_count(c) =>
         {
             Ok(Groups::MembersCount { key })
         }

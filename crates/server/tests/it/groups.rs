@@ -624,3 +624,132 @@ async fn group_permissions_and_tenant_walls() {
         [("1".into(), 404), ("2".into(), 200), ("3".into(), 404)]
     );
 }
+
+/// `Get-WindowsAutopilotInfo -Online -GroupTag Kiosk -AssignedUser adele@... -AddToGroup
+/// "Autopilot Kiosks" -AssignedComputerName KIOSK-07 -Assign` (3.9 with the WindowsAutopilotIntune
+/// module), request by request, against a tenant whose admin assigned a profile to that group
+/// with the module (Set-AutopilotProfileAssignedGroup, Get-AutopilotProfileAssignments).
+#[tokio::test]
+async fn get_windows_autopilot_info_online_flow_end_to_end() {
+    let (server, _clock) = Server::with_manual_clock("60s").await;
+    let token = token(&server, "groups-gwai");
+    server.add_user("groups-gwai", "adele@contoso.com").await;
+    // The admin: an assigned group, a profile, Set-AutopilotProfileAssignedGroup's body.
+    let group = id(&create_group(&server, &token, "Autopilot Kiosks", None).await);
+    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
+    let profile = id(&server
+        .post_json(PROFILES, &token, profile.to_string().as_bytes())
+        .await
+        .json());
+    let body = format!(
+        "{{\n    \"id\": \"{profile}_{group}_0\",\n    \"target\": {{\n        \"@odata.type\": \"#microsoft.graph.groupAssignmentTarget\",\n        \"groupId\": \"{group}\"\n    }}\n}}"
+    );
+    let reply = server
+        .post_json(
+            &format!("{PROFILES}/{profile}/assignments"),
+            &token,
+            body.as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    // Get-AutopilotProfileAssignments: the assignments, then each group by id.
+    let assignments = server
+        .get(&format!("{PROFILES}/{profile}/assignments"), &token)
+        .await
+        .json();
+    let group_id = assignments["value"][0]["target"]["groupId"]
+        .as_str()
+        .unwrap();
+    let found = server
+        .get(
+            &format!("/beta/groups?$filter=id%20eq%20'{group_id}'"),
+            &token,
+        )
+        .await
+        .json();
+    assert_eq!(found["value"][0]["displayName"], "Autopilot Kiosks");
+
+    // 1. Add-AutopilotImportedDevice, the module's here-string.
+    let imported = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
+    let body = format!(
+        "{{\n    \"@odata.type\": \"#microsoft.graph.importedWindowsAutopilotDeviceIdentity\",\n    \"groupTag\": \"Kiosk\",\n    \"serialNumber\": \"GWAI-KIOSK-07\",\n    \"productKey\": \"\",\n    \"hardwareIdentifier\": \"{}\",\n    \"assignedUserPrincipalName\": \"adele@contoso.com\",\n    \"state\": {{\n        \"@odata.type\": \"microsoft.graph.importedWindowsAutopilotDeviceIdentityState\",\n        \"deviceImportStatus\": \"pending\",\n        \"deviceRegistrationId\": \"\",\n        \"deviceErrorCode\": 0,\n        \"deviceErrorName\": \"\"\n    }}\n}}",
+        crate::common::hash("GWAI-KIOSK-07")
+    );
+    let reply = server.post_json(imported, &token, body.as_bytes()).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let import_id = id(&reply.json());
+    // 2. "Waiting for 1 of 1 to be imported" while unknown.
+    let record = server
+        .get(&format!("{imported}/{import_id}"), &token)
+        .await
+        .json();
+    assert_eq!(record["state"]["deviceImportStatus"], "unknown");
+    server.advance(time::Duration::seconds(60));
+    let record = server
+        .wait_decided(&format!("{imported}/{import_id}"), &token)
+        .await;
+    assert_eq!(record["state"]["deviceImportStatus"], "complete");
+    let ztdid = record["state"]["deviceRegistrationId"].as_str().unwrap();
+    // 3. "Waiting for 1 of 1 to be synced": the Autopilot device by its registration id.
+    let device = server
+        .get(&format!("{DEVICES}/{ztdid}"), &token)
+        .await
+        .json();
+    assert_eq!(device["userPrincipalName"], "adele@contoso.com");
+    assert_eq!(device["groupTag"], "Kiosk");
+    assert_eq!(device["deploymentProfileAssignmentStatus"], "notAssigned");
+    let aad = device["azureActiveDirectoryDeviceId"].as_str().unwrap();
+    // 4. -AddToGroup: Get-MgGroup, Get-MgDevice -Search, New-MgGroupMember (v1.0).
+    let path = "/v1.0/groups?$filter=DisplayName%20eq%20'Autopilot%20Kiosks'";
+    let g = server.get(path, &token).await.json()["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1.0/devices?$search=%22deviceId%3A{aad}%22");
+    let d = server
+        .get_with_headers(&path, &token, &[EVENTUAL])
+        .await
+        .json()["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}")});
+    let reply = server
+        .post_json(
+            &format!("/v1.0/groups/{g}/members/$ref"),
+            &token,
+            link.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    // 5. -AssignedComputerName: Set-AutopilotDevice's unquoted keys.
+    let reply = server
+        .post_json(
+            &format!("{DEVICES}/{ztdid}/UpdateDeviceProperties"),
+            &token,
+            br#"{ displayName: "KIOSK-07" }"#,
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    // 6. -Assign: Get-AutopilotDevice -id -Expand every 30 s until "assigned...".
+    let expand = format!("{DEVICES}/{ztdid}?$expand=deploymentProfile,intendedDeploymentProfile");
+    let first = server.get(&expand, &token).await.json();
+    assert_eq!(first["deploymentProfileAssignmentStatus"], "pending");
+    assert_eq!(first["intendedDeploymentProfile"]["id"], profile.as_str());
+    assert_eq!(first["displayName"], "KIOSK-07");
+    server.advance(time::Duration::seconds(30));
+    let waiting = server.get(&expand, &token).await.json();
+    assert_eq!(waiting["deploymentProfileAssignmentStatus"], "pending");
+    server.advance(time::Duration::seconds(30));
+    let done = server.get(&expand, &token).await.json();
+    let status = done["deploymentProfileAssignmentStatus"].as_str().unwrap();
+    assert!(status.starts_with("assigned"), "{status}");
+    assert_eq!(done["deploymentProfile"]["displayName"], "Kiosk");
+    // The Entra object carries the new name too.
+    let entra = server
+        .get(&format!("/v1.0/devices/{d}"), &token)
+        .await
+        .json();
+    assert_eq!(entra["displayName"], "KIOSK-07");
+}
