@@ -1,10 +1,7 @@
 //! Entra ID groups ([`GroupStore`]): the groups, their hand-added members, and the rounds that
 //! bring dynamic groups' members in line with their rules.
 
-use std::collections::{HashMap, HashSet};
-
 use async_trait::async_trait;
-use autopilot_domain::groups;
 use autopilot_domain::{
     AddMember, DirectoryDevice, Group, GroupPatch, GroupStore, MemberKind, Page, PageRequest,
     StoreError, TenantId,
@@ -15,7 +12,7 @@ use uuid::Uuid;
 
 use crate::directory::{self, DIRECTORY_DEVICES};
 use crate::lower::{Collection, Table};
-use crate::sql::{Dialect, Exec, Record, Sql};
+use crate::sql::{Exec, Record, Sql};
 use crate::sql_store::{Backend, INSERT_CHUNK, SqlStore, Tx as _, id_text, parse_id, with_id};
 use crate::time_codec::{from_micros, to_micros};
 
@@ -126,105 +123,6 @@ pub(crate) async fn forget_member(
     tx.exec(&Sql::with(
         "DELETE FROM group_members WHERE tenant = $1 AND member_id = $2",
         vec![tenant.as_str().into(), member.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
-/// Every device object of a tenant, with its physical ids (for evaluating rules): one row a
-/// device, its ids aggregated into a JSON array in their order (a third of the rows, and no
-/// id to parse and look up per physical id).
-async fn all_devices(
-    db: &mut impl Exec,
-    dialect: Dialect,
-    tenant: &str,
-) -> Result<Vec<DirectoryDevice>, StoreError> {
-    let ids = match dialect {
-        Dialect::Sqlite => {
-            "(SELECT json_group_array(i.value) FROM (SELECT value FROM directory_device_ids \
-             WHERE tenant = e.tenant AND device = e.id ORDER BY position) i)"
-        }
-        Dialect::Postgres => {
-            "(SELECT coalesce(json_agg(i.value ORDER BY i.position), '[]')::text \
-             FROM directory_device_ids i WHERE i.tenant = e.tenant AND i.device = e.id)"
-        }
-    };
-    let rows = db
-        .rows(&Sql::with(
-            &format!(
-                "{}, {ids} FROM directory_devices e WHERE e.tenant = $1",
-                directory::SELECT
-            ),
-            vec![tenant.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let mut device = directory::from_row(row)?;
-            let ids = row.text(directory::SELECT_COLUMNS)?;
-            device.physical_ids = serde_json::from_str(&ids)
-                .map_err(|e| StoreError::Backend(format!("physical ids of a device: {e}")))?;
-            Ok(device)
-        })
-        .collect()
-}
-
-/// Brings one dynamic group's members in line with its rule over `devices`.
-async fn evaluate(
-    tx: &mut impl Exec,
-    tenant: &str,
-    group: &str,
-    rule: &str,
-    devices: &[DirectoryDevice],
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let matched: HashSet<String> = groups::matching_devices(rule, devices)
-        .into_iter()
-        .map(id_text)
-        .collect();
-    let current: HashSet<String> = tx
-        .rows(&Sql::with(
-            "SELECT member_id FROM group_members WHERE tenant = $1 AND group_id = $2 AND dynamic = 1",
-            vec![tenant.into(), group.into()],
-        ))
-        .await?
-        .iter()
-        .map(|r| r.text(0))
-        .collect::<Result<_, _>>()?;
-    let gone: Vec<&String> = current.difference(&matched).collect();
-    for chunk in gone.chunks(INSERT_CHUNK * 5) {
-        let mut delete = Sql::new("DELETE FROM group_members WHERE tenant = ");
-        delete.bind(tenant).push(" AND group_id = ").bind(group);
-        delete.push(" AND member_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                delete.push(", ");
-            }
-            delete.bind(id.as_str());
-        }
-        delete.push(")");
-        tx.exec(&delete).await?;
-    }
-    let new: Vec<&String> = matched.difference(&current).collect();
-    for chunk in new.chunks(INSERT_CHUNK * 2) {
-        let mut insert = Sql::new(
-            "INSERT INTO group_members (tenant, group_id, member_id, kind, dynamic, joined_at) ",
-        );
-        insert.values(chunk, |row, id| {
-            row.bind(tenant)
-                .bind(group)
-                .bind(id.as_str())
-                .bind(MemberKind::Device.code())
-                .bind(1_i64)
-                .bind(to_micros(now));
-        });
-        insert.push(" ON CONFLICT DO NOTHING");
-        tx.exec(&insert).await?;
-    }
-    tx.exec(&Sql::with(
-        "UPDATE directory_groups SET dirty_since = NULL, rule_processed_at = $3 \
-         WHERE tenant = $1 AND id = $2",
-        vec![tenant.into(), group.into(), to_micros(now).into()],
     ))
     .await?;
     Ok(())
@@ -549,47 +447,9 @@ impl<B: Backend> GroupStore for SqlStore<B> {
         limit: u32,
     ) -> Result<usize, StoreError> {
         let mut tx = self.backend.write().await?;
-        // PostgreSQL: each instance takes groups no other is evaluating; the lock also makes a
-        // concurrent device change wait, so it is seen by this round or marks the group again.
-        let lock = match B::DIALECT {
-            Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-        };
-        let due = tx
-            .rows(&Sql::with(
-                &format!(
-                    "SELECT tenant, id, membership_rule FROM directory_groups \
-                     WHERE dirty_since IS NOT NULL AND dirty_since <= $1 \
-                     AND processing_state = 'On' AND membership_rule IS NOT NULL \
-                     ORDER BY dirty_since LIMIT $2{lock}"
-                ),
-                vec![to_micros(now - delay).into(), i64::from(limit).into()],
-            ))
-            .await?;
-        let mut by_tenant: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for row in &due {
-            by_tenant
-                .entry(row.text(0)?)
-                .or_default()
-                .push((row.text(1)?, row.text(2)?));
-        }
-        for (tenant, groups) in &by_tenant {
-            let started = std::time::Instant::now();
-            let devices = all_devices(&mut tx, B::DIALECT, tenant).await?;
-            let loaded = started.elapsed();
-            for (group, rule) in groups {
-                evaluate(&mut tx, tenant, group, rule, &devices, now).await?;
-            }
-            tracing::debug!(
-                devices = devices.len(),
-                groups = groups.len(),
-                load_ms = loaded.as_millis(),
-                total_ms = started.elapsed().as_millis(),
-                "dynamic groups evaluated"
-            );
-        }
+        let evaluated = crate::memberships::round(&mut tx, B::DIALECT, now, delay, limit).await?;
         tx.commit().await?;
-        Ok(due.len())
+        Ok(evaluated)
     }
 
     async fn next_membership_change(&self) -> Result<Option<OffsetDateTime>, StoreError> {

@@ -10,6 +10,7 @@ mod groups;
 mod imports;
 mod listing;
 mod lower;
+mod memberships;
 mod postgres;
 mod profiles;
 mod round;
