@@ -47,16 +47,17 @@ def group(name, rule):
 
 print(f"membership benchmark: {devices} registered devices, membership delay 0 s")
 start = time.perf_counter()
+labs = (devices + 2) // 3
 lab = group("Lab devices", LAB)
-wait(lab, devices // 2, start, "new group, [OrderID]:Lab")
+wait(lab, labs, start, "new group, [OrderID]:Lab")
 start = time.perf_counter()
 every = group("Every device", EVERY)
 wait(every, devices, start, "new group, startsWith [ZTDId]")
 start = time.perf_counter()
 call("PATCH", f"/v1.0/groups/{lab}", {"membershipRule": OFFICE})
-wait(lab, devices - devices // 2, start, "rule changed to [OrderID]:Office")
+wait(lab, devices - labs, start, "rule changed to [OrderID]:Office")
 device = call("GET", "/beta/deviceManagement/windowsAutopilotDeviceIdentities?$top=1&$filter=groupTag%20eq%20'Lab'")["value"][0]
 start = time.perf_counter()
 call("POST", f"/beta/deviceManagement/windowsAutopilotDeviceIdentities/{device['id']}/updateDeviceProperties",
      {"groupTag": "Office"})
-wait(lab, devices - devices // 2 + 1, start, "one group tag changed (both groups again)")
+wait(lab, devices - labs + 1, start, "one group tag changed (both groups again)")

@@ -109,6 +109,35 @@ pub fn for_registration(
     }
 }
 
+/// Entra's rule for a mail nickname: 1 to 64 ASCII characters, no control character and none
+/// of `banned` (groups ban `.` too, users do not).
+pub(crate) fn nickname_ok(nickname: &str, banned: &str) -> bool {
+    !nickname.is_empty()
+        && nickname.len() <= 64
+        && nickname
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control() && !banned.contains(c))
+}
+
+/// What is wrong with a directory object's display name, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameProblem {
+    /// Empty or blank: the property is required.
+    Missing,
+    /// Over 256 characters.
+    TooLong,
+}
+
+pub(crate) fn display_name_problem(name: &str) -> Option<NameProblem> {
+    if name.trim().is_empty() {
+        Some(NameProblem::Missing)
+    } else if name.chars().count() > 256 {
+        Some(NameProblem::TooLong)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

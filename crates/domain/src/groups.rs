@@ -10,7 +10,7 @@ use autopilot_membership::{Device, Rule};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::directory::DirectoryDevice;
+use crate::directory::{DirectoryDevice, NameProblem};
 
 /// `groupTypes` member of a dynamic group.
 pub const DYNAMIC: &str = "DynamicMembership";
@@ -101,13 +101,7 @@ fn required(property: &str) -> GroupRuleError {
 /// Checks `mailNickname`: at most 64 ASCII characters, none of `@ ( ) \ [ ] " ; : < > , .`
 /// or space (Graph's documented rule).
 pub fn check_mail_nickname(nickname: &str) -> Result<(), GroupRuleError> {
-    const BANNED: &str = "@()\\[]\";:<>,. ";
-    let valid = !nickname.is_empty()
-        && nickname.len() <= 64
-        && nickname
-            .chars()
-            .all(|c| c.is_ascii() && !c.is_ascii_control() && !BANNED.contains(c));
-    if valid {
+    if crate::directory::nickname_ok(nickname, "@()\\[]\";:<>,. ") {
         Ok(())
     } else {
         Err(GroupRuleError(
@@ -118,15 +112,13 @@ pub fn check_mail_nickname(nickname: &str) -> Result<(), GroupRuleError> {
 
 /// Checks a display name: required, at most 256 characters.
 pub fn check_display_name(name: &str) -> Result<(), GroupRuleError> {
-    if name.trim().is_empty() {
-        return Err(required("displayName"));
-    }
-    if name.chars().count() > 256 {
-        return Err(GroupRuleError(
+    match crate::directory::display_name_problem(name) {
+        None => Ok(()),
+        Some(NameProblem::Missing) => Err(required("displayName")),
+        Some(NameProblem::TooLong) => Err(GroupRuleError(
             "Invalid value specified for property 'displayName' of resource 'Group'.".into(),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// Parses a membership rule, with Graph's wording around the reason.

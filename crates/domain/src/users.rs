@@ -7,6 +7,8 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::directory::NameProblem;
+
 /// An Entra ID user (`microsoft.graph.user`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -128,13 +130,7 @@ pub fn check_password(password: &str) -> Result<(), UserRuleError> {
 /// Checks a mail nickname: at most 64 ASCII characters, none of `@ ( ) \ [ ] " ; : < > ,` or
 /// space.
 fn check_mail_nickname(nickname: &str) -> Result<(), UserRuleError> {
-    const BANNED: &str = "@()\\[]\";:<>, ";
-    let valid = !nickname.is_empty()
-        && nickname.len() <= 64
-        && nickname
-            .chars()
-            .all(|c| c.is_ascii() && !c.is_ascii_control() && !BANNED.contains(c));
-    if valid {
+    if crate::directory::nickname_ok(nickname, "@()\\[]\";:<>, ") {
         Ok(())
     } else {
         Err(invalid("mailNickname"))
@@ -143,13 +139,11 @@ fn check_mail_nickname(nickname: &str) -> Result<(), UserRuleError> {
 
 /// Checks a display name: required, at most 256 characters.
 pub fn check_display_name(name: &str) -> Result<(), UserRuleError> {
-    if name.trim().is_empty() {
-        return Err(required("displayName"));
+    match crate::directory::display_name_problem(name) {
+        None => Ok(()),
+        Some(NameProblem::Missing) => Err(required("displayName")),
+        Some(NameProblem::TooLong) => Err(invalid("displayName")),
     }
-    if name.chars().count() > 256 {
-        return Err(invalid("displayName"));
-    }
-    Ok(())
 }
 
 /// Makes a user of a create request, or says what Graph would refuse. The required

@@ -66,25 +66,15 @@ pub(crate) async fn with_physical_ids(
     tenant: &TenantId,
     devices: &mut [DirectoryDevice],
 ) -> Result<(), StoreError> {
-    if devices.is_empty() {
-        return Ok(());
-    }
-    let mut qb = Sql::new("SELECT device, value FROM directory_device_ids WHERE tenant = ");
-    qb.bind(tenant.as_str()).push(" AND device IN (");
-    for (i, d) in devices.iter().enumerate() {
-        if i > 0 {
-            qb.push(", ");
-        }
-        qb.bind(id_text(d.id));
-    }
-    qb.push(") ORDER BY device, position");
-    for row in db.rows(&qb).await? {
-        let owner = parse_id(&row.text(0)?)?;
-        if let Some(d) = devices.iter_mut().find(|d| d.id == owner) {
-            d.physical_ids.push(row.text(1)?);
-        }
-    }
-    Ok(())
+    crate::sql_store::fill_collection(
+        db,
+        "directory_device_ids",
+        "device",
+        tenant,
+        devices,
+        |d| (d.id, &mut d.physical_ids),
+    )
+    .await
 }
 
 /// Writes device objects and their physical ids (the registration round's part).

@@ -60,25 +60,15 @@ async fn with_types(
     tenant: &TenantId,
     groups: &mut [Group],
 ) -> Result<(), StoreError> {
-    if groups.is_empty() {
-        return Ok(());
-    }
-    let mut qb = Sql::new("SELECT owner, value FROM directory_group_types WHERE tenant = ");
-    qb.bind(tenant.as_str()).push(" AND owner IN (");
-    for (i, g) in groups.iter().enumerate() {
-        if i > 0 {
-            qb.push(", ");
-        }
-        qb.bind(id_text(g.id));
-    }
-    qb.push(") ORDER BY owner, position");
-    for row in db.rows(&qb).await? {
-        let owner = parse_id(&row.text(0)?)?;
-        if let Some(g) = groups.iter_mut().find(|g| g.id == owner) {
-            g.group_types.push(row.text(1)?);
-        }
-    }
-    Ok(())
+    crate::sql_store::fill_collection(
+        db,
+        "directory_group_types",
+        "owner",
+        tenant,
+        groups,
+        |g| (g.id, &mut g.group_types),
+    )
+    .await
 }
 
 fn scope(tenant: &TenantId) -> impl Fn(&mut Sql) + Sync {

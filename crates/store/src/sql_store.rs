@@ -68,3 +68,40 @@ pub(crate) fn tenant_scope(from: &'static str, tenant: &TenantId) -> impl Fn(&mu
         qb.bind(tenant.as_str());
     }
 }
+
+/// Fills in a string collection (physical ids, group types) of some items in one statement:
+/// `table` holds `(tenant, {owner}, position, value)`; `slot` gives an item's id and its list.
+pub(crate) async fn fill_collection<T>(
+    db: &mut impl Exec,
+    table: &str,
+    owner: &str,
+    tenant: &TenantId,
+    items: &mut [T],
+    slot: impl Fn(&mut T) -> (Uuid, &mut Vec<String>),
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut qb = Sql::new(&format!(
+        "SELECT {owner}, value FROM {table} WHERE tenant = "
+    ));
+    qb.bind(tenant.as_str()).push(&format!(" AND {owner} IN ("));
+    for (i, item) in items.iter_mut().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.bind(id_text(slot(item).0));
+    }
+    qb.push(&format!(") ORDER BY {owner}, position"));
+    for row in db.rows(&qb).await? {
+        let id = parse_id(&row.text(0)?)?;
+        if let Some(list) = items
+            .iter_mut()
+            .map(&slot)
+            .find_map(|(item, list)| (item == id).then_some(list))
+        {
+            list.push(row.text(1)?);
+        }
+    }
+    Ok(())
+}
