@@ -66,14 +66,9 @@ pub(crate) async fn with_physical_ids(
     tenant: &TenantId,
     devices: &mut [DirectoryDevice],
 ) -> Result<(), StoreError> {
-    crate::sql_store::fill_collection(
-        db,
-        "directory_device_ids",
-        "device",
-        tenant,
-        devices,
-        |d| (d.id, &mut d.physical_ids),
-    )
+    crate::sql_store::fill_collection(db, "directory_device_ids", "device", tenant, devices, |d| {
+        (d.id, &mut d.physical_ids)
+    })
     .await
 }
 

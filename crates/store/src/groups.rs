@@ -60,14 +60,9 @@ async fn with_types(
     tenant: &TenantId,
     groups: &mut [Group],
 ) -> Result<(), StoreError> {
-    crate::sql_store::fill_collection(
-        db,
-        "directory_group_types",
-        "owner",
-        tenant,
-        groups,
-        |g| (g.id, &mut g.group_types),
-    )
+    crate::sql_store::fill_collection(db, "directory_group_types", "owner", tenant, groups, |g| {
+        (g.id, &mut g.group_types)
+    })
     .await
 }
 

@@ -460,6 +460,22 @@ async fn dynamic_groups_follow_the_group_tag_and_profiles_follow_the_groups() {
         .json();
     assert_eq!(nav["id"], profile_id.as_str());
 
+    // The Office group gets a profile of its own.
+    let office_profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Office profile"});
+    let office_profile = id(&server
+        .post_json(PROFILES, &token, office_profile.to_string().as_bytes())
+        .await
+        .json());
+    let assignment = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": office}});
+    let reply = server
+        .post_json(
+            &format!("{PROFILES}/{office_profile}/assignments"),
+            &token,
+            assignment.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+
     // The device moves to the Office group with its group tag (Set-AutopilotDevice).
     let reply = server
         .post_json(
@@ -474,8 +490,18 @@ async fn dynamic_groups_follow_the_group_tag_and_profiles_follow_the_groups() {
     server.advance(time::Duration::seconds(30));
     wait_members(&server, &token, &lab, &[]).await;
     wait_members(&server, &token, &office, &["DYN-0001", "DYN-0002"]).await;
-    let moved = device(server.get(&by_serial("DYN-0001"), &token).await.json());
-    assert_eq!(moved["deploymentProfileAssignmentStatus"], "notAssigned");
+    // Its profile follows: the Office profile, pending from the time it joined.
+    let expand = format!("{DEVICES}/{ztdid}?$expand=deploymentProfile,intendedDeploymentProfile");
+    let moved = server.get(&expand, &token).await.json();
+    assert_eq!(moved["deploymentProfileAssignmentStatus"], "pending");
+    assert_eq!(
+        moved["intendedDeploymentProfile"]["id"],
+        office_profile.as_str()
+    );
+    server.advance(time::Duration::seconds(60));
+    let moved = server.get(&expand, &token).await.json();
+    assert_eq!(moved["deploymentProfileAssignmentStatus"], "assignedInSync");
+    assert_eq!(moved["deploymentProfile"]["id"], office_profile.as_str());
 
     // Paused: the rule is not applied until processing is on again.
     patch(
