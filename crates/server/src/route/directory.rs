@@ -56,28 +56,12 @@ pub enum Directory {
 impl Directory {
     pub(super) fn spec(&self) -> Spec {
         let e = &entity::DIRECTORY_DEVICE;
+        let row =
+            |allow, template, options| spec(allow, template, options, DEVICE_READ, DEVICE_DELETE);
         match self {
-            Directory::Devices => spec(
-                "GET",
-                "~/entityset",
-                Options::Collection(e),
-                DEVICE_READ,
-                DEVICE_DELETE,
-            ),
-            Directory::DevicesCount => spec(
-                "GET",
-                "~/entityset/$count",
-                Options::Collection(e),
-                DEVICE_READ,
-                DEVICE_DELETE,
-            ),
-            Directory::Device { .. } => spec(
-                "GET, DELETE",
-                "~/entityset/key",
-                Options::Single(e),
-                DEVICE_READ,
-                DEVICE_DELETE,
-            ),
+            Directory::Devices => row("GET", "~/entityset", Options::Collection(e)),
+            Directory::DevicesCount => row("GET", "~/entityset/$count", Options::Collection(e)),
+            Directory::Device { .. } => row("GET, DELETE", "~/entityset/key", Options::Single(e)),
             Directory::MemberOf { .. } => spec(
                 "GET",
                 "~/entityset/key/navigation",

@@ -54,57 +54,30 @@ pub enum Groups {
 
 impl Groups {
     pub(super) fn spec(&self) -> Spec {
-        let e = &entity::GROUP;
-        let d = &entity::DIRECTORY_DEVICE;
+        let (e, d) = (&entity::GROUP, &entity::DIRECTORY_DEVICE);
+        let group = |allow, template, options| spec(allow, template, options, READ, WRITE);
+        let members =
+            |allow, template, options| spec(allow, template, options, MEMBERS_READ, MEMBERS_WRITE);
+        let navigation = "~/entityset/key/navigation";
         match self {
-            Groups::List => spec(
-                "GET, POST",
-                "~/entityset",
-                Options::Collection(e),
-                READ,
-                WRITE,
-            ),
-            Groups::Count => spec(
-                "GET",
-                "~/entityset/$count",
-                Options::Collection(e),
-                READ,
-                WRITE,
-            ),
-            Groups::Item { .. } => spec(
-                "GET, PATCH, DELETE",
-                "~/entityset/key",
-                Options::Single(e),
-                READ,
-                WRITE,
-            ),
-            Groups::Members { .. } => spec(
-                "GET",
-                "~/entityset/key/navigation",
-                Options::Collection(d),
-                MEMBERS_READ,
-                MEMBERS_WRITE,
-            ),
-            Groups::MembersCount { .. } => spec(
+            Groups::List => group("GET, POST", "~/entityset", Options::Collection(e)),
+            Groups::Count => group("GET", "~/entityset/$count", Options::Collection(e)),
+            Groups::Item { .. } => {
+                group("GET, PATCH, DELETE", "~/entityset/key", Options::Single(e))
+            }
+            Groups::Members { .. } => members("GET", navigation, Options::Collection(d)),
+            Groups::MembersCount { .. } => members(
                 "GET",
                 "~/entityset/key/navigation/$count",
                 Options::Collection(d),
-                MEMBERS_READ,
-                MEMBERS_WRITE,
             ),
-            Groups::MembersRef { .. } => spec(
-                "POST",
-                "~/entityset/key/navigation/$ref",
-                Options::Ignored,
-                MEMBERS_READ,
-                MEMBERS_WRITE,
-            ),
-            Groups::MemberRef { .. } => spec(
+            Groups::MembersRef { .. } => {
+                members("POST", "~/entityset/key/navigation/$ref", Options::Ignored)
+            }
+            Groups::MemberRef { .. } => members(
                 "DELETE",
                 "~/entityset/key/navigation/key/$ref",
                 Options::Ignored,
-                MEMBERS_READ,
-                MEMBERS_WRITE,
             ),
         }
     }

@@ -34,28 +34,11 @@ pub enum Users {
 impl Users {
     pub(super) fn spec(&self) -> Spec {
         let e = &entity::USER;
+        let row = |allow, template, options| spec(allow, template, options, READ, WRITE);
         match self {
-            Users::List => spec(
-                "GET, POST",
-                "~/entityset",
-                Options::Collection(e),
-                READ,
-                WRITE,
-            ),
-            Users::Count => spec(
-                "GET",
-                "~/entityset/$count",
-                Options::Collection(e),
-                READ,
-                WRITE,
-            ),
-            Users::Item { .. } => spec(
-                "GET, PATCH, DELETE",
-                "~/entityset/key",
-                Options::Single(e),
-                READ,
-                WRITE,
-            ),
+            Users::List => row("GET, POST", "~/entityset", Options::Collection(e)),
+            Users::Count => row("GET", "~/entityset/$count", Options::Collection(e)),
+            Users::Item { .. } => row("GET, PATCH, DELETE", "~/entityset/key", Options::Single(e)),
         }
     }
 }
