@@ -238,12 +238,7 @@ impl<B: Backend> GroupStore for SqlStore<B> {
                 .bind(to_micros(now))
                 .push(")");
         }
-        qb.push(" WHERE tenant = ").bind(tenant.as_str());
-        qb.push(" AND id = ").bind(id_text(id));
-        let mut tx = self.backend.write().await?;
-        let done = tx.exec(&qb).await?;
-        tx.commit().await?;
-        Ok(done > 0)
+        crate::sql_store::update_one(&self.backend, qb, tenant, id).await
     }
 
     async fn delete_group(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {

@@ -42,6 +42,22 @@ pub struct SqlStore<B> {
     pub(crate) backend: B,
 }
 
+/// Runs `update` (an `UPDATE ... SET ...` of one table) on the row of `tenant` and `id`, in a
+/// write transaction of its own; whether there was such a row.
+pub(crate) async fn update_one<B: Backend>(
+    backend: &B,
+    mut update: Sql,
+    tenant: &TenantId,
+    id: Uuid,
+) -> Result<bool, StoreError> {
+    update.push(" WHERE tenant = ").bind(tenant.as_str());
+    update.push(" AND id = ").bind(id_text(id));
+    let mut tx = backend.write().await?;
+    let done = tx.exec(&update).await?;
+    tx.commit().await?;
+    Ok(done > 0)
+}
+
 pub(crate) fn parse_id(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Backend(format!("bad id '{text}': {e}")))
 }

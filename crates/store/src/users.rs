@@ -167,12 +167,7 @@ impl<B: Backend> UserStore for SqlStore<B> {
         if let Some(v) = patch.account_enabled {
             qb.push(", account_enabled = ").bind(i64::from(v));
         }
-        qb.push(" WHERE tenant = ").bind(tenant.as_str());
-        qb.push(" AND id = ").bind(id_text(id));
-        let mut tx = self.backend.write().await?;
-        let done = tx.exec(&qb).await?;
-        tx.commit().await?;
-        Ok(done > 0)
+        crate::sql_store::update_one(&self.backend, qb, tenant, id).await
     }
 
     async fn delete_user(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
