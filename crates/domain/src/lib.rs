@@ -26,8 +26,9 @@ pub use model::{
     ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
-    AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore, GroupStore,
-    ImportBatch, ImportStore, Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore,
-    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget, UserStore,
+    AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
+    GroupStore, ImportBatch, ImportStore, Page, PageRequest, ProcessReport, ProfileStore,
+    RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
+    UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

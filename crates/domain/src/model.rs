@@ -333,7 +333,9 @@ pub struct DeploymentProfile {
 /// A profile assignment: to all devices (`group_id` `None`) or to a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileAssignment {
-    pub id: Uuid,
+    /// Intune's form is `{profile id}_{group id}_0` (the module builds it to delete one); a
+    /// client may choose its own.
+    pub id: String,
     pub profile_id: Uuid,
     pub group_id: Option<String>,
     pub created_at: OffsetDateTime,

@@ -23,6 +23,26 @@ pub const PROFILE_TYPES: [&str; 2] = [
     "activeDirectoryWindowsAutopilotDeploymentProfile",
 ];
 
+/// Intune's virtual group "All devices", as assignment ids name it.
+pub const ALL_DEVICES_GROUP: &str = "adadadad-808e-44e2-905a-0b7873a8a531";
+
+/// The id Intune gives an assignment of `profile` to `group` (`None`: all devices),
+/// `{profile}_{group}_0`: the form WindowsAutopilotIntune's `Remove-AutopilotProfileAssignments`
+/// builds to delete one, whoever made it.
+pub fn assignment_id(profile: Uuid, group: Option<&str>) -> String {
+    let group = group.map_or(ALL_DEVICES_GROUP.to_owned(), str::to_ascii_lowercase);
+    format!("{}_{group}_0", profile.hyphenated())
+}
+
+/// Whether a client's assignment id may be kept: 1 to 200 characters, none of them a control
+/// character, a slash or a quote (it goes into paths and keys).
+pub fn valid_assignment_id(id: &str) -> bool {
+    (1..=200).contains(&id.chars().count())
+        && !id
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '\'' | '"' | '?' | '#'))
+}
+
 /// The group id that stands for the devices with a group tag.
 pub fn group_id_for_tag(tag: &str) -> Uuid {
     let digest = Sha256::digest(format!(
@@ -108,6 +128,20 @@ pub fn resolve<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assignment_ids_take_intunes_form() {
+        let profile = Uuid::from_u128(1);
+        assert_eq!(
+            assignment_id(profile, Some("7B2B0C2A-0000-0000-0000-000000000002")),
+            "00000000-0000-0000-0000-000000000001_7b2b0c2a-0000-0000-0000-000000000002_0"
+        );
+        assert!(assignment_id(profile, None).contains(ALL_DEVICES_GROUP));
+        assert!(valid_assignment_id(&assignment_id(profile, None)));
+        for bad in ["", "a/b", "it's", "x\n"] {
+            assert!(!valid_assignment_id(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn types_and_groups() {

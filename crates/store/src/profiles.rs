@@ -1,7 +1,9 @@
 //! Deployment profiles and their assignments ([`ProfileStore`]).
 
 use async_trait::async_trait;
-use autopilot_domain::{DeploymentProfile, ProfileAssignment, ProfileStore, StoreError, TenantId};
+use autopilot_domain::{
+    AddAssignment, DeploymentProfile, ProfileAssignment, ProfileStore, StoreError, TenantId,
+};
 use uuid::Uuid;
 
 use crate::sql::{Arg, Exec, Sql};
@@ -92,7 +94,7 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
         rows.iter()
             .map(|row| {
                 Ok(ProfileAssignment {
-                    id: parse_id(&row.text(0)?)?,
+                    id: row.text(0)?,
                     profile_id: parse_id(&row.text(1)?)?,
                     group_id: row.opt_text(2)?,
                     created_at: from_micros(row.int(3)?),
@@ -105,7 +107,7 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
         &self,
         tenant: &TenantId,
         a: &ProfileAssignment,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<AddAssignment, StoreError> {
         let mut tx = self.backend.write().await?;
         let profile = tx
             .row(&Sql::with(
@@ -114,14 +116,23 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
             ))
             .await?;
         if profile.is_none() {
-            return Ok(false);
+            return Ok(AddAssignment::NoProfile);
+        }
+        let taken = tx
+            .row(&Sql::with(
+                "SELECT 1 FROM deployment_profile_assignments WHERE tenant = $1 AND id = $2",
+                vec![tenant.as_str().into(), a.id.as_str().into()],
+            ))
+            .await?;
+        if taken.is_some() {
+            return Ok(AddAssignment::IdTaken);
         }
         tx.exec(&Sql::with(
             "INSERT INTO deployment_profile_assignments \
              (tenant, id, profile_id, group_id, created_at) VALUES ($1, $2, $3, $4, $5)",
             vec![
                 tenant.as_str().into(),
-                id_text(a.id).into(),
+                a.id.as_str().into(),
                 id_text(a.profile_id).into(),
                 a.group_id.clone().into(),
                 to_micros(a.created_at).into(),
@@ -129,14 +140,14 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
         ))
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(AddAssignment::Added)
     }
 
     async fn delete_assignment(
         &self,
         tenant: &TenantId,
         profile_id: Uuid,
-        id: Uuid,
+        id: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.backend.write().await?;
         let done = tx
@@ -146,7 +157,7 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
                 vec![
                     tenant.as_str().into(),
                     id_text(profile_id).into(),
-                    id_text(id).into(),
+                    id.into(),
                 ],
             ))
             .await?;

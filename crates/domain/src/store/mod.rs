@@ -347,20 +347,29 @@ pub trait ProfileStore: Send + Sync {
         tenant: &TenantId,
     ) -> Result<Vec<ProfileAssignment>, StoreError>;
 
-    /// Adds an assignment (the profile must exist: else `false`).
+    /// Adds an assignment: the profile must exist, and the id be free in the tenant.
     async fn add_assignment(
         &self,
         tenant: &TenantId,
         assignment: &ProfileAssignment,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<AddAssignment, StoreError>;
 
     /// Removes an assignment of a profile; false when there was none.
     async fn delete_assignment(
         &self,
         tenant: &TenantId,
         profile_id: Uuid,
-        id: Uuid,
+        id: &str,
     ) -> Result<bool, StoreError>;
+}
+
+/// What adding a profile assignment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddAssignment {
+    Added,
+    NoProfile,
+    /// The tenant has an assignment of that id already.
+    IdTaken,
 }
 
 /// Applications registered for the token endpoint.

@@ -1,7 +1,8 @@
 //! beta `windowsAutopilotDeploymentProfiles`: the two derived profile types (create, list,
 //! get, update, delete) and their assignments (to all devices or to a group).
 
-use autopilot_domain::{DeploymentProfile, ProfileAssignment};
+use autopilot_domain::profiles::{assignment_id, valid_assignment_id};
+use autopilot_domain::{AddAssignment, DeploymentProfile, ProfileAssignment};
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -163,18 +164,36 @@ async fn assign(
 ) -> Result<Response, GraphError> {
     let profile = find(state, ctx, key).await?;
     let value = body::json(body)?;
+    let group_id = wire::assignment_target(&value)?;
+    // Graph keeps the id a client gives (the module sends Intune's own form); else Intune's.
+    let id = match value.get("id") {
+        None | Some(Value::Null) => assignment_id(profile.id, group_id.as_deref()),
+        Some(Value::String(id)) if valid_assignment_id(id) => id.clone(),
+        Some(_) => {
+            return Err(GraphError::bad_request(
+                "The assignment 'id' must be a string of 1 to 200 characters without '/', quotes, '?' or '#'.",
+            ));
+        }
+    };
     let assignment = ProfileAssignment {
-        id: Uuid::now_v7(),
+        id,
         profile_id: profile.id,
-        group_id: wire::assignment_target(&value)?,
+        group_id,
         created_at: state.clock.now(),
     };
-    if !state
+    match state
         .store
         .add_assignment(ctx.tenant(), &assignment)
         .await?
     {
-        return Err(GraphError::not_found(ENTITY, key));
+        AddAssignment::Added => {}
+        AddAssignment::NoProfile => return Err(GraphError::not_found(ENTITY, key)),
+        AddAssignment::IdTaken => {
+            return Err(GraphError::Conflict(format!(
+                "The profile assignment '{}' exists already; delete it first to assign again.",
+                assignment.id
+            )));
+        }
     }
     Ok(respond::single_with(
         ctx,
@@ -191,11 +210,10 @@ async fn get_assignment(
     assignment: &str,
 ) -> Result<Response, GraphError> {
     let profile = find(state, ctx, key).await?;
-    let wanted = Uuid::parse_str(assignment.trim()).ok();
     let found = assignments_of(state, ctx, &profile)
         .await?
         .into_iter()
-        .find(|a| Some(a.id) == wanted)
+        .find(|a| a.id.eq_ignore_ascii_case(assignment.trim()))
         .ok_or_else(|| GraphError::not_found(ASSIGNMENT, assignment))?;
     Ok(respond::single(
         ctx,
@@ -211,10 +229,20 @@ async fn unassign(
     assignment: &str,
 ) -> Result<Response, GraphError> {
     let profile = find(state, ctx, key).await?;
-    let id = key_or_404(assignment, ASSIGNMENT)?;
-    let found = state
-        .store
-        .delete_assignment(ctx.tenant(), profile.id, id)
-        .await?;
+    let id = assignments_of(state, ctx, &profile)
+        .await?
+        .into_iter()
+        .find(|a| a.id.eq_ignore_ascii_case(assignment.trim()))
+        .map(|a| a.id);
+    let found = match id {
+        Some(id) => {
+            let tenant = ctx.tenant();
+            state
+                .store
+                .delete_assignment(tenant, profile.id, &id)
+                .await?
+        }
+        None => false,
+    };
     respond::no_content_or_404(found, assignment, ASSIGNMENT)
 }

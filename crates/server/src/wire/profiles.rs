@@ -100,7 +100,7 @@ pub fn assignment_json(a: &ProfileAssignment) -> Value {
             json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group})
         }
     };
-    json!({"id": a.id.hyphenated().to_string(), "target": target})
+    json!({"id": a.id, "target": target})
 }
 
 /// Reads an assignment body's target: `None` for all devices, `Some(group id)`.

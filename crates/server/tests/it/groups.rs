@@ -8,23 +8,28 @@ use serde_json::{Value, json};
 
 use crate::common::Server;
 
-const SCOPES: [&str; 4] = [
+pub(crate) const SCOPES: [&str; 4] = [
     "DeviceManagementServiceConfig.ReadWrite.All",
     "Device.ReadWrite.All",
     "Group.ReadWrite.All",
     "GroupMember.ReadWrite.All",
 ];
-const EVENTUAL: (&str, &str) = ("ConsistencyLevel", "eventual");
-const PROFILES: &str = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
-const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+pub(crate) const EVENTUAL: (&str, &str) = ("ConsistencyLevel", "eventual");
+pub(crate) const PROFILES: &str = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+pub(crate) const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
 const LAB_RULE: &str = r#"(device.devicePhysicalIDs -any (_ -eq "[OrderID]:Lab"))"#;
 
-fn token(server: &Server, tenant: &str) -> String {
+pub(crate) fn token(server: &Server, tenant: &str) -> String {
     server.token(tenant, &SCOPES, &[])
 }
 
 /// Creates a group; `rule` makes it a dynamic device group.
-async fn create_group(server: &Server, token: &str, name: &str, rule: Option<&str>) -> Value {
+pub(crate) async fn create_group(
+    server: &Server,
+    token: &str,
+    name: &str,
+    rule: Option<&str>,
+) -> Value {
     let mut body = json!({
         "displayName": name, "mailEnabled": false, "mailNickname": name.replace(' ', "-"),
         "securityEnabled": true,
@@ -56,7 +61,7 @@ async fn patch(server: &Server, path: &str, token: &str, body: &Value) -> u16 {
 }
 
 /// The display names of a group's members.
-async fn member_names(server: &Server, token: &str, group: &str) -> Vec<String> {
+pub(crate) async fn member_names(server: &Server, token: &str, group: &str) -> Vec<String> {
     let reply = server
         .get(&format!("/v1.0/groups/{group}/members"), token)
         .await;
@@ -83,7 +88,7 @@ async fn wait_members(server: &Server, token: &str, group: &str, expected: &[&st
     panic!("group {group} holds {now:?}, not {expected:?}");
 }
 
-fn id(v: &Value) -> String {
+pub(crate) fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
@@ -200,165 +205,6 @@ async fn groups_follow_graphs_rules() {
     );
     let reply = server.get("/v1.0/groups/not-a-guid", &token).await;
     assert_eq!(reply.status, 400, "{}", reply.text());
-}
-
-/// Get-WindowsAutopilotInfo 3.9 `-Online -AddToGroup`, its Community version 5.0.16 and the
-/// 3.7 fork's `-RemoveGroups`, request by request.
-#[tokio::test]
-async fn the_scripts_add_a_registered_device_to_a_group() {
-    let server = Server::start().await;
-    let token = token(&server, "groups-scripts");
-    let group = create_group(&server, &token, "Autopilot Devices", None).await;
-    let autopilot = server.register(&token, "ADD-0001", "").await;
-    let aad = autopilot["azureActiveDirectoryDeviceId"].as_str().unwrap();
-
-    // 3.9: Get-MgGroup -Filter "DisplayName eq 'NAME'" (v1.0).
-    let path = "/v1.0/groups?$filter=DisplayName%20eq%20%27Autopilot%20Devices%27";
-    let found = server.get(path, &token).await.json();
-    let group_id = found["value"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(group_id, id(&group));
-    // Get-MgDevice -Search "deviceId:<id>" -ConsistencyLevel eventual.
-    let path = format!("/v1.0/devices?$search=%22deviceId%3A{aad}%22");
-    let device = server.get_with_headers(&path, &token, &[EVENTUAL]).await;
-    let object_id = device.json()["value"][0]["id"].as_str().unwrap().to_owned();
-    // New-MgGroupMember: members/$ref with a v1.0 directoryObjects URL.
-    let body = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object_id}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            body.to_string().as_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, 204, "{}", reply.text());
-    assert!(reply.body.is_empty());
-
-    let members = server
-        .get(&format!("/v1.0/groups/{group_id}/members"), &token)
-        .await
-        .json();
-    assert_eq!(
-        members["@odata.context"],
-        format!("{}/v1.0/$metadata#directoryObjects", server.base)
-    );
-    assert_eq!(
-        members["value"][0]["@odata.type"],
-        "#microsoft.graph.device"
-    );
-    assert_eq!(members["value"][0]["id"], object_id.as_str());
-    assert_eq!(members["value"][0]["deviceId"], aad);
-    let transitive = server
-        .get(
-            &format!("/v1.0/groups/{group_id}/transitiveMembers"),
-            &token,
-        )
-        .await
-        .json();
-    assert_eq!(transitive["value"].as_array().unwrap().len(), 1);
-    let count = format!("/v1.0/groups/{group_id}/members/$count");
-    assert_eq!(server.get(&count, &token).await.status, 400);
-    let count = server.get_with_headers(&count, &token, &[EVENTUAL]).await;
-    assert_eq!(count.text(), "1");
-    // The same link twice is refused as Entra refuses it.
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            body.to_string().as_bytes(),
-        )
-        .await;
-    assert!(
-        reply
-            .graph_error(400, "Request_BadRequest")
-            .contains("already exist")
-    );
-
-    // The Community script 5.0.16 (beta, raw requests, a here-string body).
-    let second = server.register(&token, "ADD-0002", "").await;
-    let aad2 = second["azureActiveDirectoryDeviceId"].as_str().unwrap();
-    let path = "/beta/groups?$filter=displayName%20eq%20'Autopilot%20Devices'";
-    let found = server.get(path, &token).await.json();
-    assert_eq!(found["value"][0]["id"], group_id.as_str());
-    let path = format!("/beta/devices?$filter=deviceId%20eq%20'{aad2}'");
-    let device = server.get(&path, &token).await.json();
-    let object2 = device["value"][0]["id"].as_str().unwrap().to_owned();
-    let here_string = format!(
-        "\n                            {{\n                                \"@odata.id\": \"https://graph.microsoft.com/beta/directoryObjects/{object2}\"\n                              }}"
-    );
-    let reply = server
-        .post_json(
-            &format!("/beta/groups/{group_id}/members/$ref"),
-            &token,
-            here_string.as_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, 204, "{}", reply.text());
-    assert_eq!(
-        member_names(&server, &token, &group_id).await,
-        ["ADD-0001", "ADD-0002"]
-    );
-
-    // The 3.7 fork's -RemoveGroups: memberOf, the group, then the link removed.
-    let member_of = server
-        .get(&format!("/v1.0/devices/{object_id}/memberOf"), &token)
-        .await
-        .json();
-    assert_eq!(
-        member_of["value"][0]["@odata.type"],
-        "#microsoft.graph.group"
-    );
-    assert_eq!(member_of["value"][0]["id"], group_id.as_str());
-    assert_eq!(member_of["value"][0]["groupTypes"], json!([]));
-    let reply = server
-        .delete(
-            &format!("/v1.0/groups/{group_id}/members/{object_id}/$ref"),
-            &token,
-        )
-        .await;
-    assert_eq!(reply.status, 204, "{}", reply.text());
-    let member_of = server
-        .get(
-            &format!("/v1.0/devices/{object_id}/transitiveMemberOf"),
-            &token,
-        )
-        .await
-        .json();
-    assert_eq!(member_of["value"], json!([]));
-    let reply = server
-        .delete(
-            &format!("/v1.0/groups/{group_id}/members/{object_id}/$ref"),
-            &token,
-        )
-        .await;
-    assert_eq!(reply.status, 404, "{}", reply.text());
-
-    // An id that names nothing, and a URL that names no object.
-    let ghost = json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/00000000-0000-0000-0000-000000000001"});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            ghost.to_string().as_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, 404, "{}", reply.text());
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            br#"{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/abc"}"#,
-        )
-        .await;
-    assert_eq!(reply.status, 400, "{}", reply.text());
-    // Deleting the device object removes its memberships.
-    assert_eq!(
-        server
-            .delete(&format!("/v1.0/devices/{object2}"), &token)
-            .await
-            .status,
-        204
-    );
-    assert!(member_names(&server, &token, &group_id).await.is_empty());
 }
 
 /// Dynamic device groups on `[OrderID]:` rules: members join a delay after the change, a
@@ -649,133 +495,4 @@ async fn group_permissions_and_tenant_walls() {
         statuses,
         [("1".into(), 404), ("2".into(), 200), ("3".into(), 404)]
     );
-}
-
-/// `Get-WindowsAutopilotInfo -Online -GroupTag Kiosk -AssignedUser adele@... -AddToGroup
-/// "Autopilot Kiosks" -AssignedComputerName KIOSK-07 -Assign` (3.9 with the WindowsAutopilotIntune
-/// module), request by request, against a tenant whose admin assigned a profile to that group
-/// with the module (Set-AutopilotProfileAssignedGroup, Get-AutopilotProfileAssignments).
-#[tokio::test]
-async fn get_windows_autopilot_info_online_flow_end_to_end() {
-    let (server, _clock) = Server::with_manual_clock("60s").await;
-    let token = token(&server, "groups-gwai");
-    server.add_user("groups-gwai", "adele@contoso.com").await;
-    // The admin: an assigned group, a profile, Set-AutopilotProfileAssignedGroup's body.
-    let group = id(&create_group(&server, &token, "Autopilot Kiosks", None).await);
-    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
-    let profile = id(&server
-        .post_json(PROFILES, &token, profile.to_string().as_bytes())
-        .await
-        .json());
-    let body = format!(
-        "{{\n    \"id\": \"{profile}_{group}_0\",\n    \"target\": {{\n        \"@odata.type\": \"#microsoft.graph.groupAssignmentTarget\",\n        \"groupId\": \"{group}\"\n    }}\n}}"
-    );
-    let reply = server
-        .post_json(
-            &format!("{PROFILES}/{profile}/assignments"),
-            &token,
-            body.as_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    // Get-AutopilotProfileAssignments: the assignments, then each group by id.
-    let assignments = server
-        .get(&format!("{PROFILES}/{profile}/assignments"), &token)
-        .await
-        .json();
-    let group_id = assignments["value"][0]["target"]["groupId"]
-        .as_str()
-        .unwrap();
-    let found = server
-        .get(
-            &format!("/beta/groups?$filter=id%20eq%20'{group_id}'"),
-            &token,
-        )
-        .await
-        .json();
-    assert_eq!(found["value"][0]["displayName"], "Autopilot Kiosks");
-
-    // 1. Add-AutopilotImportedDevice, the module's here-string.
-    let imported = "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities";
-    let body = format!(
-        "{{\n    \"@odata.type\": \"#microsoft.graph.importedWindowsAutopilotDeviceIdentity\",\n    \"groupTag\": \"Kiosk\",\n    \"serialNumber\": \"GWAI-KIOSK-07\",\n    \"productKey\": \"\",\n    \"hardwareIdentifier\": \"{}\",\n    \"assignedUserPrincipalName\": \"adele@contoso.com\",\n    \"state\": {{\n        \"@odata.type\": \"microsoft.graph.importedWindowsAutopilotDeviceIdentityState\",\n        \"deviceImportStatus\": \"pending\",\n        \"deviceRegistrationId\": \"\",\n        \"deviceErrorCode\": 0,\n        \"deviceErrorName\": \"\"\n    }}\n}}",
-        crate::common::hash("GWAI-KIOSK-07")
-    );
-    let reply = server.post_json(imported, &token, body.as_bytes()).await;
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    let import_id = id(&reply.json());
-    // 2. "Waiting for 1 of 1 to be imported" while unknown.
-    let record = server
-        .get(&format!("{imported}/{import_id}"), &token)
-        .await
-        .json();
-    assert_eq!(record["state"]["deviceImportStatus"], "unknown");
-    server.advance(time::Duration::seconds(60));
-    let record = server
-        .wait_decided(&format!("{imported}/{import_id}"), &token)
-        .await;
-    assert_eq!(record["state"]["deviceImportStatus"], "complete");
-    let ztdid = record["state"]["deviceRegistrationId"].as_str().unwrap();
-    // 3. "Waiting for 1 of 1 to be synced": the Autopilot device by its registration id.
-    let device = server
-        .get(&format!("{DEVICES}/{ztdid}"), &token)
-        .await
-        .json();
-    assert_eq!(device["userPrincipalName"], "adele@contoso.com");
-    assert_eq!(device["groupTag"], "Kiosk");
-    assert_eq!(device["deploymentProfileAssignmentStatus"], "notAssigned");
-    let aad = device["azureActiveDirectoryDeviceId"].as_str().unwrap();
-    // 4. -AddToGroup: Get-MgGroup, Get-MgDevice -Search, New-MgGroupMember (v1.0).
-    let path = "/v1.0/groups?$filter=DisplayName%20eq%20'Autopilot%20Kiosks'";
-    let g = server.get(path, &token).await.json()["value"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = format!("/v1.0/devices?$search=%22deviceId%3A{aad}%22");
-    let d = server
-        .get_with_headers(&path, &token, &[EVENTUAL])
-        .await
-        .json()["value"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let link =
-        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{g}/members/$ref"),
-            &token,
-            link.to_string().as_bytes(),
-        )
-        .await;
-    assert_eq!(reply.status, 204, "{}", reply.text());
-    // 5. -AssignedComputerName: Set-AutopilotDevice's unquoted keys.
-    let reply = server
-        .post_json(
-            &format!("{DEVICES}/{ztdid}/UpdateDeviceProperties"),
-            &token,
-            br#"{ displayName: "KIOSK-07" }"#,
-        )
-        .await;
-    assert_eq!(reply.status, 204, "{}", reply.text());
-    // 6. -Assign: Get-AutopilotDevice -id -Expand every 30 s until "assigned...".
-    let expand = format!("{DEVICES}/{ztdid}?$expand=deploymentProfile,intendedDeploymentProfile");
-    let first = server.get(&expand, &token).await.json();
-    assert_eq!(first["deploymentProfileAssignmentStatus"], "pending");
-    assert_eq!(first["intendedDeploymentProfile"]["id"], profile.as_str());
-    assert_eq!(first["displayName"], "KIOSK-07");
-    server.advance(time::Duration::seconds(30));
-    let waiting = server.get(&expand, &token).await.json();
-    assert_eq!(waiting["deploymentProfileAssignmentStatus"], "pending");
-    server.advance(time::Duration::seconds(30));
-    let done = server.get(&expand, &token).await.json();
-    let status = done["deploymentProfileAssignmentStatus"].as_str().unwrap();
-    assert!(status.starts_with("assigned"), "{status}");
-    assert_eq!(done["deploymentProfile"]["displayName"], "Kiosk");
-    // The Entra object carries the new name too.
-    let entra = server
-        .get(&format!("/v1.0/devices/{d}"), &token)
-        .await
-        .json();
-    assert_eq!(entra["displayName"], "KIOSK-07");
 }

@@ -19,6 +19,7 @@ mod odata;
 mod paging;
 mod profiles;
 mod registration;
+mod scripts;
 mod sdk;
 mod seed;
 mod settings;
