@@ -185,6 +185,34 @@ async fn profile_nav(
     }
 }
 
+/// The registered devices (beta, as JSON) whose profile, assigned or intended, is `profile`,
+/// in id order: every device of the tenant is resolved, a page of 1000 at a time.
+pub(super) async fn assigned_to(
+    state: &AppState,
+    ctx: &Ctx,
+    profile: Uuid,
+) -> Result<Vec<Value>, GraphError> {
+    let mut out = Vec::new();
+    let mut request = autopilot_domain::PageRequest::first(1000);
+    loop {
+        let page = state
+            .store
+            .list_devices(ctx.tenant(), request.clone())
+            .await?;
+        let profiles = ProfileContext::load(state, ctx, &page.items).await?;
+        for device in &page.items {
+            let intended = profiles.resolve(state, device).intended;
+            if intended.is_some_and(|p| p.id == profile) {
+                out.push(profiles.beta_device(state, ctx, device));
+            }
+        }
+        match page.next {
+            Some(cursor) => request.after = Some(cursor),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// The tenant's profiles and assignments (few), and the groups of the devices at hand, for
 /// resolving devices' profiles.
 struct ProfileContext {

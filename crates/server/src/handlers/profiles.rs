@@ -33,6 +33,9 @@ pub(crate) async fn call(
         (Profiles::Item { key }, &Method::PATCH) => update(state, ctx, key, body).await,
         (Profiles::Item { key }, &Method::DELETE) => delete(state, ctx, key).await,
         (Profiles::Assignments { key }, &Method::GET) => list_assignments(state, ctx, key).await,
+        (Profiles::AssignedDevices { key }, &Method::GET) => {
+            assigned_devices(state, ctx, key).await
+        }
         (Profiles::Assignments { key }, &Method::POST) => assign(state, ctx, key, body).await,
         (Profiles::AssignmentItem { key, assignment }, &Method::GET) => {
             get_assignment(state, ctx, key, assignment).await
@@ -245,4 +248,12 @@ async fn unassign(
         None => false,
     };
     respond::no_content_or_404(found, assignment, ASSIGNMENT)
+}
+
+/// `Get-AutopilotProfileAssignedDevice`: the devices the profile is assigned (or pending) to.
+async fn assigned_devices(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, GraphError> {
+    let profile = find(state, ctx, key).await?;
+    let devices = super::devices::assigned_to(state, ctx, profile.id).await?;
+    let set = format!("{}('{}')/assignedDevices", super::PROFILES, profile.id);
+    Ok(respond::collection(ctx, &set, devices))
 }

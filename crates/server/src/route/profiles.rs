@@ -10,9 +10,20 @@ pub(super) const PROFILES: &str = "windowsAutopilotDeploymentProfiles";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Profiles {
     List,
-    Item { key: String },
-    Assignments { key: String },
-    AssignmentItem { key: String, assignment: String },
+    Item {
+        key: String,
+    },
+    Assignments {
+        key: String,
+    },
+    AssignmentItem {
+        key: String,
+        assignment: String,
+    },
+    /// `{id}/assignedDevices`: the registered devices the profile is for.
+    AssignedDevices {
+        key: String,
+    },
 }
 
 impl Profiles {
@@ -21,6 +32,7 @@ impl Profiles {
             Profiles::List | Profiles::Assignments { .. } => ("GET, POST", COLLECTION),
             Profiles::Item { .. } => ("GET, PATCH, DELETE", ITEM),
             Profiles::AssignmentItem { .. } => ("GET, DELETE", ITEM),
+            Profiles::AssignedDevices { .. } => ("GET", COLLECTION),
         };
         spec(
             allow,
@@ -51,6 +63,7 @@ pub(super) fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Profiles
             }),
             None => Ok(Profiles::Assignments { key }),
         },
+        [a] if is(a, "assignedDevices") && a.key.is_none() => Ok(Profiles::AssignedDevices { key }),
         [a, item] if is(a, "assignments") && a.key.is_none() && item.key.is_none() => {
             Ok(Profiles::AssignmentItem {
                 key,

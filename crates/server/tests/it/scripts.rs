@@ -381,3 +381,72 @@ async fn the_modules_profile_assignment_cmdlets() {
     let left = server.get(&assignments, &token).await.json();
     assert_eq!(left["value"].as_array().unwrap().len(), 1);
 }
+
+/// The module's `Get-AutopilotProfileAssignedDevice`: the devices a profile is for (pending or
+/// assigned), read from `.Value` without paging.
+#[tokio::test]
+async fn the_modules_assigned_device_cmdlet() {
+    let server = Server::start().await;
+    let token = token(&server, "scripts-assigned-devices");
+    let kiosks = id(&create_group(&server, &token, "Kiosks", None).await);
+    let inside = server.register(&token, "ASSIGNED-01", "").await;
+    server.register(&token, "ASSIGNED-02", "").await;
+    let aad = inside["azureActiveDirectoryDeviceId"].as_str().unwrap();
+    let object = server
+        .get(&format!("/v1.0/devices(deviceId='{aad}')"), &token)
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object}")});
+    let reply = server
+        .post_json(
+            &format!("/v1.0/groups/{kiosks}/members/$ref"),
+            &token,
+            link.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.text());
+    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
+    let profile = id(&server
+        .post_json(PROFILES, &token, profile.to_string().as_bytes())
+        .await
+        .json());
+    let assigned = format!("{PROFILES}/{profile}/assignedDevices");
+    assert_eq!(
+        server.get(&assigned, &token).await.json()["value"],
+        json!([])
+    );
+    let body = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": kiosks}});
+    let reply = server
+        .post_json(
+            &format!("{PROFILES}/{profile}/assignments"),
+            &token,
+            body.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let reply = server.get(&assigned, &token).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let listed = reply.json();
+    assert_eq!(
+        listed["@odata.context"],
+        format!(
+            "{}/beta/$metadata#deviceManagement/windowsAutopilotDeploymentProfiles('{profile}')/assignedDevices",
+            server.base
+        )
+    );
+    let value = listed["value"].as_array().unwrap();
+    assert_eq!(value.len(), 1, "{listed}");
+    assert_eq!(value[0]["serialNumber"], "ASSIGNED-01");
+    assert_eq!(value[0]["deploymentProfileAssignmentStatus"], "pending");
+    let reply = server
+        .get(
+            &format!("{PROFILES}/00000000-0000-0000-0000-000000000000/assignedDevices"),
+            &token,
+        )
+        .await;
+    reply.graph_error(404, "ResourceNotFound");
+}
