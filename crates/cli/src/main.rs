@@ -1,10 +1,11 @@
 //! `autopilot-graph`: the project's one binary.
 //!
 //! Subcommands: `serve` (the Graph server), `token` (development tokens), `migrate`, `app add`,
-//! `user add|list`, `group-id`, `import` (Autopilot CSVs into Graph), `devices` (registered devices), `hash
+//! `user add|list`, `tenant set`, `group-id`, `import` (Autopilot CSVs into Graph), `devices` (registered devices), `hash
 //! inspect` and `hash generate`. The client side of this crate (CSV reading, reports) does not depend on any
 //! server crate, so it can become a lighter binary of its own later.
 
+mod admin;
 mod csvfile;
 mod devices;
 mod graph;
@@ -13,6 +14,7 @@ mod import;
 mod output;
 mod progress;
 mod serve;
+mod tenants;
 mod users;
 
 use std::process::ExitCode;
@@ -36,18 +38,21 @@ enum Command {
     Token(serve::TokenArgs),
     /// Print the group id that stands for a group tag's devices in deployment profile
     /// assignments.
-    GroupId(serve::GroupIdArgs),
+    GroupId(admin::GroupIdArgs),
     /// Bring the database's schema up to date and exit (`serve` also does this at start).
     Migrate(serve::MigrateArgs),
     /// Applications for the client-credentials token endpoint.
     #[command(subcommand)]
-    App(serve::AppCommand),
+    App(admin::AppCommand),
     /// Import Autopilot CSV files: checked offline, sent in batches, followed until every
     /// device is registered or failed, reported line by line.
     Import(Box<import::ImportArgs>),
     /// The registered Autopilot devices: list, get, delete, export as CSV.
     #[command(subcommand)]
     Devices(devices::DevicesCommand),
+    /// A tenant's organization (display name, verified domains), as `/organization` shows it.
+    #[command(subcommand)]
+    Tenant(tenants::TenantCommand),
     /// A tenant's Entra ID users (who devices may be assigned to): add, list.
     #[command(subcommand)]
     User(users::UserCommand),
@@ -64,13 +69,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(*args),
         Command::Token(args) => serve::token(args),
-        Command::GroupId(args) => serve::group_id(args),
-        Command::App(command) => serve::app(command),
+        Command::GroupId(args) => admin::group_id(args),
+        Command::App(command) => admin::app(command),
         Command::Migrate(args) => serve::migrate(args),
         Command::Hash(command) => hash::run(command),
         Command::Import(args) => import::run(*args),
         Command::Devices(command) => devices::run(command),
         Command::User(command) => users::run(command),
+        Command::Tenant(command) => tenants::run(command),
     };
     match result {
         Ok(code) => code,

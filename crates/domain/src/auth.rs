@@ -42,10 +42,13 @@ pub enum Permission {
     UserReadBasic,
     UserRead,
     UserReadWrite,
+    UserReadSelf,
+    OrganizationRead,
+    OrganizationReadWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ServiceConfigRead,
         Permission::ServiceConfigReadWrite,
         Permission::ConfigurationRead,
@@ -63,6 +66,9 @@ impl Permission {
         Permission::UserReadBasic,
         Permission::UserRead,
         Permission::UserReadWrite,
+        Permission::UserReadSelf,
+        Permission::OrganizationRead,
+        Permission::OrganizationReadWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +90,9 @@ impl Permission {
             Permission::UserReadBasic => "User.ReadBasic.All",
             Permission::UserRead => "User.Read.All",
             Permission::UserReadWrite => "User.ReadWrite.All",
+            Permission::UserReadSelf => "User.Read",
+            Permission::OrganizationRead => "Organization.Read.All",
+            Permission::OrganizationReadWrite => "Organization.ReadWrite.All",
         }
     }
 

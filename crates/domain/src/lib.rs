@@ -10,6 +10,7 @@ pub mod delay;
 pub mod directory;
 pub mod groups;
 mod model;
+pub mod organization;
 pub mod profiles;
 pub mod registration;
 mod store;
@@ -27,8 +28,8 @@ pub use model::{
 };
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
-    GroupStore, ImportBatch, ImportStore, Page, PageRequest, ProcessReport, ProfileStore,
-    RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
-    UserStore,
+    GroupStore, ImportBatch, ImportStore, OrganizationStore, Page, PageRequest, ProcessReport,
+    ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore,
+    UploadTarget, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -16,6 +16,9 @@ pub enum FieldType {
     Binary,
     /// A collection of strings: filtered through `any(...)` and `all(...)`.
     StringCollection,
+    /// A collection of complex values (an organization's `verifiedDomains`): selectable, written
+    /// whole, not comparable.
+    ComplexCollection,
 }
 
 /// One property, described once: the query checker, the store's lowering and the wire shapes
@@ -326,6 +329,37 @@ pub const USER: EntityType = EntityType {
     searchable: true,
 };
 
+/// `organization`: a tenant's organization, the properties Graph writes by default that a
+/// tenant here has (`id` is the tenant id).
+pub const ORGANIZATION: EntityType = EntityType {
+    name: "organization",
+    fields: &[
+        Field::filtered("id", Str, "tenant"),
+        Field::opaque("deletedDateTime", DateTime),
+        Field::opaque("businessPhones", StringCollection),
+        Field::opaque("city", Str),
+        Field::opaque("country", Str),
+        Field::opaque("countryLetterCode", Str),
+        Field::opaque("createdDateTime", DateTime),
+        Field::opaque("defaultUsageLocation", Str),
+        Field::opaque("displayName", Str),
+        Field::opaque("marketingNotificationEmails", StringCollection),
+        Field::opaque("onPremisesLastSyncDateTime", DateTime),
+        Field::opaque("onPremisesSyncEnabled", FieldType::Bool),
+        Field::opaque("postalCode", Str),
+        Field::opaque("preferredLanguage", Str),
+        Field::opaque("securityComplianceNotificationMails", StringCollection),
+        Field::opaque("securityComplianceNotificationPhones", StringCollection),
+        Field::opaque("state", Str),
+        Field::opaque("street", Str),
+        Field::opaque("technicalNotificationMails", StringCollection),
+        Field::opaque("tenantType", Str),
+        Field::opaque("verifiedDomains", FieldType::ComplexCollection),
+    ],
+    expand: &[],
+    searchable: false,
+};
+
 /// The item of a string collection inside `any(...)` and `all(...)`: its one property is the
 /// item itself, held in the collection table's `value` column.
 pub const STRING_ITEM: EntityType = EntityType {
@@ -339,13 +373,14 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 7] = [
+    const ALL: [EntityType; 8] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
         DIRECTORY_DEVICE,
         GROUP,
         USER,
+        ORGANIZATION,
         STRING_ITEM,
     ];
 

@@ -11,6 +11,7 @@ mod imports;
 mod listing;
 mod lower;
 mod memberships;
+mod organizations;
 mod postgres;
 mod profiles;
 mod round;

@@ -90,7 +90,10 @@ impl Table {
             FieldType::Enum(members) => Kind::Enum(members),
             FieldType::DateTime => Kind::Time,
             FieldType::Bool => Kind::Bool,
-            FieldType::Complex | FieldType::Binary | FieldType::StringCollection => {
+            FieldType::Complex
+            | FieldType::Binary
+            | FieldType::StringCollection
+            | FieldType::ComplexCollection => {
                 return Err(unqueryable());
             }
         };

@@ -1,5 +1,5 @@
-//! `autopilot-graph user add | list` with the real binary, and the server that opens the same
-//! data directory: its dev token now reads the users and a device may be assigned to one.
+//! `autopilot-graph user add | list` and `tenant set` with the real binary, and the server
+//! that opens the same data directory: its dev token reads the users and the organization.
 
 use crate::serve::{cli, cli_ok, start_with, stop};
 
@@ -53,4 +53,56 @@ async fn users_added_by_the_cli_are_the_servers() {
 
 fn uuid_like(text: &str) -> bool {
     text.len() == 36 && text.chars().filter(|c| *c == '-').count() == 4
+}
+
+/// `autopilot-graph tenant set`, then the server's `/organization` for the dev token's tenant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn tenant_set_is_the_organization_the_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = cli_ok(
+        &data,
+        &[
+            "tenant",
+            "set",
+            "--tenant",
+            "default",
+            "--display-name",
+            "Contoso Labs",
+            "--domain",
+            "labs.contoso.com",
+            "--default-domain",
+            "labs.contoso.com",
+        ],
+    );
+    assert!(out.contains("default.onmicrosoft.com\n"), "{out}");
+    assert!(out.contains("labs.contoso.com\tdefault"), "{out}");
+    let bad = cli(
+        &data,
+        &[
+            "tenant",
+            "set",
+            "--tenant",
+            "default",
+            "--default-domain",
+            "fabrikam.com",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let running = start_with(&data, &["--listen", "127.0.0.1:0"], &[]);
+    let reply = crate::client()
+        .get(format!("{}/v1.0/organization", running.base))
+        .bearer_auth(&running.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let org: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(org["value"][0]["displayName"], "Contoso Labs");
+    assert_eq!(
+        org["value"][0]["verifiedDomains"][1]["name"],
+        "labs.contoso.com"
+    );
+    assert_eq!(org["value"][0]["verifiedDomains"][1]["isDefault"], true);
+    stop(running);
 }

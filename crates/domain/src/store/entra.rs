@@ -7,6 +7,7 @@ use super::{Page, PageRequest, StoreError};
 use crate::TenantId;
 use crate::directory::DirectoryDevice;
 use crate::groups::{Group, GroupPatch, MemberKind};
+use crate::organization::Organization;
 use crate::users::{User, UserKey, UserPatch};
 
 /// How a request names an Entra device object: by its object id, or by its `deviceId`
@@ -190,4 +191,18 @@ pub trait UserStore: Send + Sync {
 
     /// Deletes a user and its group memberships; false when there was none.
     async fn delete_user(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
+}
+
+/// A tenant's organization; a tenant nobody set up has none stored.
+#[async_trait::async_trait]
+pub trait OrganizationStore: Send + Sync {
+    async fn get_organization(&self, tenant: &TenantId)
+    -> Result<Option<Organization>, StoreError>;
+
+    /// Creates or replaces the tenant's organization.
+    async fn put_organization(
+        &self,
+        tenant: &TenantId,
+        organization: &Organization,
+    ) -> Result<(), StoreError>;
 }

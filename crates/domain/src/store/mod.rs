@@ -7,7 +7,9 @@ use uuid::Uuid;
 use crate::auth::TenantId;
 mod entra;
 
-pub use entra::{AddMember, DirectoryKey, DirectoryStore, GroupStore, UserStore};
+pub use entra::{
+    AddMember, DirectoryKey, DirectoryStore, GroupStore, OrganizationStore, UserStore,
+};
 
 use crate::model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
@@ -135,6 +137,7 @@ pub trait Store:
     + DirectoryStore
     + GroupStore
     + UserStore
+    + OrganizationStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -152,6 +155,7 @@ impl<T> Store for T where
         + DirectoryStore
         + GroupStore
         + UserStore
+        + OrganizationStore
         + Send
         + Sync
         + std::fmt::Debug

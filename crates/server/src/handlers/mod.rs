@@ -9,6 +9,7 @@ mod directory;
 mod entra;
 mod groups;
 mod imported;
+mod organization;
 mod profiles;
 mod settings;
 pub mod token;
@@ -47,6 +48,7 @@ pub(crate) async fn call(
         Resource::Directory(r) => directory::call(state, ctx, r, method).await,
         Resource::Groups(r) => groups::call(state, ctx, r, method, body).await,
         Resource::Users(r) => users::call(state, ctx, r, method, body).await,
+        Resource::Organization(r) => organization::call(state, ctx, r, method).await,
     }
 }
 

@@ -13,6 +13,7 @@ mod devices;
 mod directory;
 mod groups;
 mod imported;
+mod organization;
 mod profiles;
 mod settings;
 mod users;
@@ -29,6 +30,7 @@ pub use devices::{DEVICE_ACTIONS, Devices};
 pub use directory::{DeviceRef, Directory};
 pub use groups::Groups;
 pub use imported::{Imported, Uploads};
+pub use organization::Organization;
 pub use profiles::Profiles;
 pub use settings::Settings;
 pub use users::Users;
@@ -76,6 +78,7 @@ pub enum Resource {
     Directory(Directory),
     Groups(Groups),
     Users(Users),
+    Organization(Organization),
 }
 
 /// Which query options a resource reads.
@@ -146,6 +149,7 @@ impl Resource {
             Resource::Directory(r) => r.spec(),
             Resource::Groups(r) => r.spec(),
             Resource::Users(r) => r.spec(),
+            Resource::Organization(r) => r.spec(),
         }
     }
 }
@@ -272,6 +276,9 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
         }
         [u, tail @ ..] if is(u, users::USERS) => {
             Resource::Users(users::users(u.key.clone(), tail)?)
+        }
+        [o, tail @ ..] if is(o, organization::ORGANIZATION) => {
+            Resource::Organization(organization::organization(o.key.clone(), tail)?)
         }
         [seed, ids, action] if is(seed, SEED_UPLOAD) && seed.key.is_none() => {
             if !(is(ids, DEVICE_IDENTITIES) && ids.key.is_none()) {

@@ -6,6 +6,7 @@ mod directory;
 mod groups;
 mod imported;
 pub mod object;
+mod organization;
 mod profiles;
 mod shape;
 mod users;
@@ -17,6 +18,7 @@ pub use devices::{DeviceWire, deleted_device};
 pub use directory::DirectoryDeviceWire;
 pub use groups::{GroupWire, Typed, security_identifier};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
+pub use organization::OrganizationWire;
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,
 };

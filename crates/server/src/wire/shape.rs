@@ -31,6 +31,8 @@ pub enum WireValue<'a> {
     Strings(&'a [String]),
     /// A nullable date: `null` when unset.
     OptTime(Option<OffsetDateTime>),
+    /// A value written whole (a collection of complex values).
+    Json(serde_json::Value),
 }
 
 impl<'a> WireValue<'a> {
@@ -45,6 +47,7 @@ impl Serialize for WireValue<'_> {
         match *self {
             WireValue::Str(v) => s.serialize_str(v),
             WireValue::Owned(ref v) => s.serialize_str(v),
+            WireValue::Json(ref v) => v.serialize(s),
             WireValue::Id(id) => s.collect_str(&id.hyphenated()),
             WireValue::Int(n) => s.serialize_i32(n),
             WireValue::Time(None) => s.serialize_str(NEVER),

@@ -16,6 +16,7 @@ mod groups;
 mod js;
 mod jwks;
 mod odata;
+mod organization;
 mod paging;
 mod profiles;
 mod registration;

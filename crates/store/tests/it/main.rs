@@ -83,6 +83,7 @@ on_every_backend!(
     groups::dynamic_groups_follow_their_rules_after_the_delay,
     groups::assigned_members_are_added_and_removed,
     users::users_are_unique_listed_changed_and_deleted,
+    users::organizations_are_per_tenant_and_replaced,
 );
 
 #[tokio::test]

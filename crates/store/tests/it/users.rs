@@ -93,3 +93,17 @@ pub async fn users_are_unique_listed_changed_and_deleted(store: Arc<dyn Store>) 
     // The name is free again.
     assert!(store.create_user(&t, &twin).await.unwrap());
 }
+
+pub async fn organizations_are_per_tenant_and_replaced(store: Arc<dyn Store>) {
+    use autopilot_domain::organization::{new_tenant, with_domains};
+    let t = TenantId::new("org");
+    assert_eq!(store.get_organization(&t).await.unwrap(), None);
+    let org = new_tenant("contoso", T0);
+    store.put_organization(&t, &org).await.unwrap();
+    assert_eq!(store.get_organization(&t).await.unwrap(), Some(org.clone()));
+    let more = with_domains(org, &["contoso.com".into()], Some("contoso.com")).unwrap();
+    store.put_organization(&t, &more).await.unwrap();
+    assert_eq!(store.get_organization(&t).await.unwrap(), Some(more));
+    let other = TenantId::new("org-other");
+    assert_eq!(store.get_organization(&other).await.unwrap(), None);
+}
