@@ -28,8 +28,8 @@ pub use model::{
 };
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
-    GroupStore, ImportBatch, ImportStore, OrganizationStore, Page, PageRequest, ProcessReport,
-    ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore,
-    UploadTarget, UserStore,
+    GroupStore, GroupWrite, ImportBatch, ImportStore, OrganizationStore, Page, PageRequest,
+    ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError,
+    ThrottleStore, UploadTarget, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -35,12 +35,13 @@ pub fn assignment_id(profile: Uuid, group: Option<&str>) -> String {
 }
 
 /// Whether a client's assignment id may be kept: 1 to 200 characters, none of them a control
-/// character, a slash or a quote (it goes into paths and keys).
+/// character, white space, a slash, a quote, `?`, `#`, a parenthesis or `%` (it goes into
+/// paths and keys, and must be found again by them).
 pub fn valid_assignment_id(id: &str) -> bool {
     (1..=200).contains(&id.chars().count())
         && !id
             .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '\'' | '"' | '?' | '#'))
+            .any(|c| c.is_control() || c.is_whitespace() || "/\\'\"?#()%".contains(c))
 }
 
 /// The group id that stands for the devices with a group tag.
@@ -138,7 +139,7 @@ mod tests {
         );
         assert!(assignment_id(profile, None).contains(ALL_DEVICES_GROUP));
         assert!(valid_assignment_id(&assignment_id(profile, None)));
-        for bad in ["", "a/b", "it's", "x\n"] {
+        for bad in ["", "a/b", "it's", "x\n", " a", "a(b)", "50%"] {
             assert!(!valid_assignment_id(bad), "{bad:?}");
         }
     }

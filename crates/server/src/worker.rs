@@ -73,20 +73,37 @@ pub fn spawn(
     WorkerHandle { stop, task }
 }
 
-/// One membership round; `Ok(true)` when it was full (more may be due at once).
+/// One membership round; how many groups it evaluated (a full round: more may be due).
 async fn memberships(
     store: &dyn Store,
     clock: &dyn Clock,
     delay: time::Duration,
-) -> Result<bool, autopilot_domain::StoreError> {
+) -> Result<usize, autopilot_domain::StoreError> {
     let evaluated = store
         .process_memberships(clock.now(), delay, GROUPS_PER_ROUND)
         .await?;
     if evaluated > 0 {
         tracing::debug!(groups = evaluated, "membership round");
     }
-    Ok(evaluated == usize::try_from(GROUPS_PER_ROUND).unwrap_or(usize::MAX))
+    Ok(evaluated)
 }
+
+/// Logs a failed round; the pause before the next try, doubling the next one (up to
+/// [`MAX_SLEEP`]).
+fn failed(backoff: &mut Duration, what: &str, e: &autopilot_domain::StoreError) -> Duration {
+    tracing::error!(
+        error = %e,
+        retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
+        "{what} failed; retrying"
+    );
+    let pause = *backoff;
+    *backoff = (*backoff * 2).min(MAX_SLEEP);
+    pause
+}
+
+/// How long to wait before looking again at work that is due but that this round could not
+/// take (another instance holds it).
+const HELD_ELSEWHERE: Duration = Duration::from_millis(250);
 
 /// When the worker has work next: the next due record or the next group change's due time.
 async fn next_work(
@@ -136,21 +153,34 @@ async fn run(
                         "registration round"
                     );
                 }
-                match memberships(store.as_ref(), clock.as_ref(), membership_delay).await {
-                    Ok(true) => {
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "membership round failed; retrying"),
-                }
+                let evaluated =
+                    match memberships(store.as_ref(), clock.as_ref(), membership_delay).await {
+                        Ok(n) if n == usize::try_from(GROUPS_PER_ROUND).unwrap_or(usize::MAX) => {
+                            tokio::task::yield_now().await;
+                            continue;
+                        }
+                        Ok(n) => n,
+                        Err(e) => {
+                            let pause = failed(&mut backoff, "membership round", &e);
+                            tokio::select! {
+                                () = wake.woken() => {}
+                                () = tokio::time::sleep(pause) => {}
+                                _ = stopped.changed() => {}
+                            }
+                            continue;
+                        }
+                    };
                 match next_work(store.as_ref(), membership_delay).await {
                     Ok(Some(due)) => {
                         let wait = due - clock.now();
-                        if wait <= time::Duration::ZERO {
+                        if wait > time::Duration::ZERO {
+                            Duration::try_from(wait).unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
+                        } else if report.processed > 0 || evaluated > 0 {
                             continue;
+                        } else {
+                            // Due, yet nothing was taken: another instance holds it.
+                            HELD_ELSEWHERE
                         }
-                        Duration::try_from(wait).unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
                     }
                     Ok(None) => MAX_SLEEP,
                     Err(e) => {
@@ -159,16 +189,7 @@ async fn run(
                     }
                 }
             }
-            Err(e) => {
-                tracing::error!(
-                    error = %e,
-                    retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
-                    "registration round failed; retrying"
-                );
-                let pause = backoff;
-                backoff = (backoff * 2).min(MAX_SLEEP);
-                pause
-            }
+            Err(e) => failed(&mut backoff, "registration round", &e),
         };
         tokio::select! {
             () = wake.woken() => {}

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use autopilot_domain::{
-    AddMember, DirectoryDevice, Group, GroupPatch, GroupStore, MemberKind, Page, PageRequest,
-    StoreError, TenantId,
+    AddMember, DirectoryDevice, Group, GroupPatch, GroupStore, GroupWrite, MemberKind, Page,
+    PageRequest, StoreError, TenantId,
 };
 use autopilot_odata::entity;
 use time::OffsetDateTime;
@@ -113,6 +113,53 @@ pub(crate) async fn forget_member(
     Ok(())
 }
 
+/// The first of `devices` that is not a device object of the tenant.
+async fn missing_device(
+    tx: &mut impl Exec,
+    tenant: &TenantId,
+    devices: &[Uuid],
+) -> Result<Option<Uuid>, StoreError> {
+    for id in devices {
+        let found = tx
+            .row(&Sql::with(
+                "SELECT 1 FROM directory_devices WHERE tenant = $1 AND id = $2",
+                vec![tenant.as_str().into(), id_text(*id).into()],
+            ))
+            .await?;
+        if found.is_none() {
+            return Ok(Some(*id));
+        }
+    }
+    Ok(None)
+}
+
+/// Adds assigned (not rule-made) device members; one already there stays as it is.
+async fn insert_members(
+    tx: &mut impl Exec,
+    tenant: &TenantId,
+    group: Uuid,
+    members: &[Uuid],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Sql::new(
+        "INSERT INTO group_members (tenant, group_id, member_id, kind, dynamic, joined_at) ",
+    );
+    insert.values(members, |row, member| {
+        row.bind(tenant.as_str())
+            .bind(id_text(group))
+            .bind(id_text(*member))
+            .bind(MemberKind::Device.code())
+            .bind(0_i64)
+            .bind(to_micros(now));
+    });
+    insert.push(" ON CONFLICT DO NOTHING");
+    tx.exec(&insert).await?;
+    Ok(())
+}
+
 async fn insert_types(
     tx: &mut impl Exec,
     tenant: &TenantId,
@@ -136,8 +183,16 @@ async fn insert_types(
 
 #[async_trait]
 impl<B: Backend> GroupStore for SqlStore<B> {
-    async fn create_group(&self, tenant: &TenantId, group: &Group) -> Result<(), StoreError> {
+    async fn create_group(
+        &self,
+        tenant: &TenantId,
+        group: &Group,
+        members: &[Uuid],
+    ) -> Result<GroupWrite, StoreError> {
         let mut tx = self.backend.write().await?;
+        if let Some(missing) = missing_device(&mut tx, tenant, members).await? {
+            return Ok(GroupWrite::NoMember(missing));
+        }
         let dirty = group.is_dynamic().then(|| to_micros(group.created_at));
         tx.exec(&Sql::with(
             "INSERT INTO directory_groups (tenant, id, display_name, description, mail_nickname, \
@@ -160,7 +215,9 @@ impl<B: Backend> GroupStore for SqlStore<B> {
         ))
         .await?;
         insert_types(&mut tx, tenant, group.id, &group.group_types).await?;
-        tx.commit().await
+        insert_members(&mut tx, tenant, group.id, members, group.created_at).await?;
+        tx.commit().await?;
+        Ok(GroupWrite::Done)
     }
 
     async fn get_group(&self, tenant: &TenantId, id: Uuid) -> Result<Option<Group>, StoreError> {
@@ -216,7 +273,8 @@ impl<B: Backend> GroupStore for SqlStore<B> {
         id: Uuid,
         patch: &GroupPatch,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+        members: &[Uuid],
+    ) -> Result<GroupWrite, StoreError> {
         let mut qb = Sql::new("UPDATE directory_groups SET tenant = tenant");
         if let Some(v) = &patch.display_name {
             qb.push(", display_name = ").bind(v.as_str());
@@ -238,24 +296,38 @@ impl<B: Backend> GroupStore for SqlStore<B> {
                 .bind(to_micros(now))
                 .push(")");
         }
-        crate::sql_store::update_one(&self.backend, qb, tenant, id).await
+        qb.push(" WHERE tenant = ").bind(tenant.as_str());
+        qb.push(" AND id = ").bind(id_text(id));
+        let mut tx = self.backend.write().await?;
+        if let Some(missing) = missing_device(&mut tx, tenant, members).await? {
+            return Ok(GroupWrite::NoMember(missing));
+        }
+        if tx.exec(&qb).await? == 0 {
+            return Ok(GroupWrite::NoGroup);
+        }
+        insert_members(&mut tx, tenant, id, members, now).await?;
+        tx.commit().await?;
+        Ok(GroupWrite::Done)
     }
 
     async fn delete_group(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.backend.write().await?;
         let args = || vec![tenant.as_str().into(), id_text(id).into()];
-        for statement in [
-            "DELETE FROM group_members WHERE tenant = $1 AND (group_id = $2 OR member_id = $2)",
-            "DELETE FROM directory_group_types WHERE tenant = $1 AND owner = $2",
-        ] {
-            tx.exec(&Sql::with(statement, args())).await?;
-        }
+        // The group's row first: on PostgreSQL that waits for a membership round holding it,
+        // so the members that round wrote are there to delete, and the locks come in the
+        // round's order.
         let deleted = tx
             .exec(&Sql::with(
                 "DELETE FROM directory_groups WHERE tenant = $1 AND id = $2",
                 args(),
             ))
             .await?;
+        for statement in [
+            "DELETE FROM group_members WHERE tenant = $1 AND (group_id = $2 OR member_id = $2)",
+            "DELETE FROM directory_group_types WHERE tenant = $1 AND owner = $2",
+        ] {
+            tx.exec(&Sql::with(statement, args())).await?;
+        }
         tx.commit().await?;
         Ok(deleted > 0)
     }
@@ -389,6 +461,7 @@ impl<B: Backend> GroupStore for SqlStore<B> {
             let mut qb = Sql::new(
                 "SELECT e.autopilot_id, m.group_id, m.joined_at FROM group_members m \
                  JOIN directory_devices e ON e.tenant = m.tenant AND e.id = m.member_id \
+                 JOIN directory_groups g ON g.tenant = m.tenant AND g.id = m.group_id \
                  WHERE m.tenant = ",
             );
             qb.bind(tenant.as_str()).push(" AND e.autopilot_id IN (");

@@ -120,7 +120,8 @@ impl<B: Backend> ProfileStore for SqlStore<B> {
         }
         let taken = tx
             .row(&Sql::with(
-                "SELECT 1 FROM deployment_profile_assignments WHERE tenant = $1 AND id = $2",
+                "SELECT 1 FROM deployment_profile_assignments \
+                 WHERE tenant = $1 AND lower(id) = lower($2)",
                 vec![tenant.as_str().into(), a.id.as_str().into()],
             ))
             .await?;

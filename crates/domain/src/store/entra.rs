@@ -61,12 +61,27 @@ pub enum AddMember {
     NoMember,
 }
 
+/// What creating or changing a group did; anything but `Done` wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupWrite {
+    Done,
+    NoGroup,
+    /// A member to add is not a device object of the tenant.
+    NoMember(Uuid),
+}
+
 /// Entra ID groups and their members. Changes of a dynamic group, and of the devices its rule
 /// reads, make it due; [`GroupStore::process_memberships`] brings due groups' members in line.
 #[async_trait::async_trait]
 pub trait GroupStore: Send + Sync {
-    /// Creates a group (a dynamic one due at once, as of `group.created_at`).
-    async fn create_group(&self, tenant: &TenantId, group: &Group) -> Result<(), StoreError>;
+    /// Creates a group (a dynamic one due at once, as of `group.created_at`) with `members`
+    /// (device objects of the tenant), all or nothing.
+    async fn create_group(
+        &self,
+        tenant: &TenantId,
+        group: &Group,
+        members: &[Uuid],
+    ) -> Result<GroupWrite, StoreError>;
 
     async fn get_group(&self, tenant: &TenantId, id: Uuid) -> Result<Option<Group>, StoreError>;
 
@@ -82,14 +97,16 @@ pub trait GroupStore: Send + Sync {
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError>;
 
-    /// Changes a group; a changed rule or state makes it due as of `now`. False: no such group.
+    /// Changes a group and adds `members` (device objects of the tenant), all or nothing; a
+    /// changed rule or state makes it due as of `now`.
     async fn update_group(
         &self,
         tenant: &TenantId,
         id: Uuid,
         patch: &GroupPatch,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
+        members: &[Uuid],
+    ) -> Result<GroupWrite, StoreError>;
 
     /// Deletes a group and its memberships.
     async fn delete_group(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;

@@ -8,7 +8,7 @@ use crate::auth::TenantId;
 mod entra;
 
 pub use entra::{
-    AddMember, DirectoryKey, DirectoryStore, GroupStore, OrganizationStore, UserStore,
+    AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
 };
 
 use crate::model::{

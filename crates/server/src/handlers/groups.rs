@@ -3,7 +3,7 @@
 //! members are its rule's, decided by the worker (`--membership-delay` after a change).
 
 use autopilot_domain::groups::{self, DYNAMIC};
-use autopilot_domain::{AddMember, DirectoryKey, Group, GroupPatch, MemberKind};
+use autopilot_domain::{AddMember, Group, GroupPatch, GroupWrite, MemberKind};
 use autopilot_odata::entity;
 use axum::body::Bytes;
 use axum::http::Method;
@@ -123,40 +123,13 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
     wire::object::object(&body::json(body)?).cloned()
 }
 
-/// Adds `members@odata.bind` members: every one must be a device of the tenant, or none is
-/// added.
-async fn add_bound(
-    state: &AppState,
-    ctx: &Ctx,
-    group: &Group,
-    members: &[Uuid],
-) -> Result<(), GraphError> {
-    if members.is_empty() {
-        return Ok(());
+/// What the store answered for a group written with its bound members.
+fn written(result: GroupWrite, key: &str) -> Result<(), GraphError> {
+    match result {
+        GroupWrite::Done => Ok(()),
+        GroupWrite::NoGroup => Err(GraphError::directory_not_found(key)),
+        GroupWrite::NoMember(id) => Err(GraphError::directory_not_found(&id.to_string())),
     }
-    if group.is_dynamic() {
-        return Err(dynamic_members());
-    }
-    for id in members {
-        let key = DirectoryKey::Id(*id);
-        if state
-            .store
-            .get_directory_device(ctx.tenant(), &key)
-            .await?
-            .is_none()
-        {
-            return Err(GraphError::directory_not_found(&id.to_string()));
-        }
-    }
-    for id in members {
-        let now = state.clock.now();
-        let kind = MemberKind::Device;
-        state
-            .store
-            .add_member(ctx.tenant(), group.id, *id, kind, now)
-            .await?;
-    }
-    Ok(())
 }
 
 fn dynamic_members() -> GraphError {
@@ -203,8 +176,11 @@ async fn create(state: &AppState, ctx: &Ctx, body: &[u8]) -> Result<Response, Gr
     if dynamic && !members.is_empty() {
         return Err(dynamic_members());
     }
-    state.store.create_group(ctx.tenant(), &group).await?;
-    add_bound(state, ctx, &group, &members).await?;
+    let result = state
+        .store
+        .create_group(ctx.tenant(), &group, &members)
+        .await?;
+    written(result, &group.id.to_string())?;
     if dynamic {
         state.wake.wake();
     }
@@ -297,15 +273,15 @@ async fn update(
         ));
     }
     let members = binds(&o)?;
-    let now = state.clock.now();
-    if !state
-        .store
-        .update_group(ctx.tenant(), group.id, &patch, now)
-        .await?
-    {
-        return Err(GraphError::directory_not_found(key));
+    if group.is_dynamic() && !members.is_empty() {
+        return Err(dynamic_members());
     }
-    add_bound(state, ctx, &group, &members).await?;
+    let now = state.clock.now();
+    let result = state
+        .store
+        .update_group(ctx.tenant(), group.id, &patch, now, &members)
+        .await?;
+    written(result, key)?;
     if patch.membership_rule.is_some() || patch.processing_state.is_some() {
         state.wake.wake();
     }

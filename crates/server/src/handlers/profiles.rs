@@ -174,7 +174,7 @@ async fn assign(
         Some(Value::String(id)) if valid_assignment_id(id) => id.clone(),
         Some(_) => {
             return Err(GraphError::bad_request(
-                "The assignment 'id' must be a string of 1 to 200 characters without '/', quotes, '?' or '#'.",
+                "The assignment 'id' must be a string of 1 to 200 characters without spaces, '/', quotes, '?', '#', parentheses or '%'.",
             ));
         }
     };

@@ -132,6 +132,19 @@ async fn groups_follow_graphs_rules() {
     );
     let reply = server.post_json("/v1.0/groups", &token, b"[1]").await;
     assert_eq!(reply.status, 400, "{}", reply.text());
+    // A bound member the tenant does not have: 404, and no group is left behind.
+    let ghost = json!({"displayName": "Ghosts", "mailEnabled": false, "mailNickname": "ghosts",
+        "securityEnabled": true, "members@odata.bind": [
+            "https://graph.microsoft.com/v1.0/directoryObjects/00000000-0000-0000-0000-0000000000aa"]});
+    let reply = server
+        .post_json("/v1.0/groups", &token, ghost.to_string().as_bytes())
+        .await;
+    reply.graph_error(404, "Request_ResourceNotFound");
+    let left = server
+        .get("/v1.0/groups?$filter=displayName%20eq%20'Ghosts'", &token)
+        .await
+        .json();
+    assert_eq!(left["value"], json!([]));
 
     // Found by name as the scripts look (any case of the property), by id as the module looks.
     let path = "/v1.0/groups?$filter=DisplayName%20eq%20'autopilot%20lab'";

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use autopilot_domain::{
-    AddMember, DevicePatch, DirectoryKey, Group, GroupPatch, MemberKind, PageRequest, Store,
-    TenantId,
+    AddMember, DevicePatch, DirectoryKey, Group, GroupPatch, GroupWrite, MemberKind, PageRequest,
+    Store, TenantId,
 };
 use time::Duration;
 use uuid::Uuid;
@@ -95,8 +95,8 @@ pub async fn groups_are_listed_and_filtered(store: Arc<dyn Store>) {
     let t = TenantId::new("groups-list");
     let assigned = group("Autopilot Pilot", None);
     let dynamic = group("Autopilot Lab", Some(&tag_rule("Lab")));
-    store.create_group(&t, &assigned).await.unwrap();
-    store.create_group(&t, &dynamic).await.unwrap();
+    store.create_group(&t, &assigned, &[]).await.unwrap();
+    store.create_group(&t, &dynamic, &[]).await.unwrap();
     let got = store.get_group(&t, dynamic.id).await.unwrap().unwrap();
     assert_eq!(got, dynamic);
     let count = |f: &str| {
@@ -119,11 +119,12 @@ pub async fn groups_are_listed_and_filtered(store: Arc<dyn Store>) {
         description: Some(Some("Lab devices".into())),
         ..GroupPatch::default()
     };
-    assert!(
+    assert_eq!(
         store
-            .update_group(&t, dynamic.id, &patch, T0)
+            .update_group(&t, dynamic.id, &patch, T0, &[])
             .await
-            .unwrap()
+            .unwrap(),
+        GroupWrite::Done
     );
     let got = store.get_group(&t, dynamic.id).await.unwrap().unwrap();
     assert_eq!(got.display_name, "Autopilot Lab 2");
@@ -141,7 +142,7 @@ pub async fn dynamic_groups_follow_their_rules_after_the_delay(store: Arc<dyn St
         Some(r#"(device.devicePhysicalIDs -any (_ -startsWith "[ZTDid]"))"#),
     );
     for g in [&lab, &office, &all] {
-        store.create_group(&t, g).await.unwrap();
+        store.create_group(&t, g, &[]).await.unwrap();
     }
     let ids = register(
         &store,
@@ -219,7 +220,10 @@ pub async fn dynamic_groups_follow_their_rules_after_the_delay(store: Arc<dyn St
         ..GroupPatch::default()
     };
     let t2 = changed + DELAY * 2;
-    store.update_group(&t, all.id, &paused, t2).await.unwrap();
+    store
+        .update_group(&t, all.id, &paused, t2, &[])
+        .await
+        .unwrap();
     assert_eq!(
         store
             .process_memberships(t2 + DELAY, DELAY, 100)
@@ -232,7 +236,7 @@ pub async fn dynamic_groups_follow_their_rules_after_the_delay(store: Arc<dyn St
         processing_state: Some("On".into()),
         ..GroupPatch::default()
     };
-    store.update_group(&t, all.id, &on, t2).await.unwrap();
+    store.update_group(&t, all.id, &on, t2, &[]).await.unwrap();
     assert_eq!(
         store
             .process_memberships(t2 + DELAY, DELAY, 100)
@@ -253,7 +257,7 @@ pub async fn dynamic_groups_follow_their_rules_after_the_delay(store: Arc<dyn St
 pub async fn assigned_members_are_added_and_removed(store: Arc<dyn Store>) {
     let t = TenantId::new("groups-assigned");
     let pilot = group("Pilot", None);
-    store.create_group(&t, &pilot).await.unwrap();
+    store.create_group(&t, &pilot, &[]).await.unwrap();
     let ids = register(&store, &t, &[("M-001", ""), ("M-002", "")]).await;
     let now = T0 + Duration::seconds(1);
     let add = |g: Uuid, m: Uuid| {
@@ -290,4 +294,44 @@ pub async fn assigned_members_are_added_and_removed(store: Arc<dyn Store>) {
     add(pilot.id, ids[0]).await;
     assert!(store.delete_group(&t, pilot.id).await.unwrap());
     assert!(store.member_of(&t, ids[0]).await.unwrap().is_empty());
+
+    // A group written with its members (`members@odata.bind`): all or nothing.
+    let ghost = Uuid::new_v4();
+    let bound = group("Bound", None);
+    assert_eq!(
+        store
+            .create_group(&t, &bound, &[ids[0], ghost])
+            .await
+            .unwrap(),
+        GroupWrite::NoMember(ghost)
+    );
+    assert!(store.get_group(&t, bound.id).await.unwrap().is_none());
+    assert_eq!(
+        store.create_group(&t, &bound, &[ids[0]]).await.unwrap(),
+        GroupWrite::Done
+    );
+    assert_eq!(members(&store, &t, bound.id).await, vec![ids[0]]);
+    let renamed = GroupPatch {
+        display_name: Some("Renamed".into()),
+        ..GroupPatch::default()
+    };
+    assert_eq!(
+        store
+            .update_group(&t, bound.id, &renamed, now, &[foreign[0]])
+            .await
+            .unwrap(),
+        GroupWrite::NoMember(foreign[0])
+    );
+    let got = store.get_group(&t, bound.id).await.unwrap().unwrap();
+    assert_eq!(
+        got.display_name, "Bound",
+        "nothing of a refused change is written"
+    );
+    assert_eq!(
+        store
+            .update_group(&t, Uuid::new_v4(), &renamed, now, &[])
+            .await
+            .unwrap(),
+        GroupWrite::NoGroup
+    );
 }
