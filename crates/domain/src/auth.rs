@@ -45,10 +45,13 @@ pub enum Permission {
     UserReadSelf,
     OrganizationRead,
     OrganizationReadWrite,
+    ManagedDevicesRead,
+    ManagedDevicesReadWrite,
+    ManagedDevicesPrivileged,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ServiceConfigRead,
         Permission::ServiceConfigReadWrite,
         Permission::ConfigurationRead,
@@ -69,6 +72,9 @@ impl Permission {
         Permission::UserReadSelf,
         Permission::OrganizationRead,
         Permission::OrganizationReadWrite,
+        Permission::ManagedDevicesRead,
+        Permission::ManagedDevicesReadWrite,
+        Permission::ManagedDevicesPrivileged,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +99,11 @@ impl Permission {
             Permission::UserReadSelf => "User.Read",
             Permission::OrganizationRead => "Organization.Read.All",
             Permission::OrganizationReadWrite => "Organization.ReadWrite.All",
+            Permission::ManagedDevicesRead => "DeviceManagementManagedDevices.Read.All",
+            Permission::ManagedDevicesReadWrite => "DeviceManagementManagedDevices.ReadWrite.All",
+            Permission::ManagedDevicesPrivileged => {
+                "DeviceManagementManagedDevices.PrivilegedOperations.All"
+            }
         }
     }
 

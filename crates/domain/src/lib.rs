@@ -9,6 +9,7 @@ mod clock;
 pub mod delay;
 pub mod directory;
 pub mod groups;
+pub mod managed;
 mod model;
 pub mod organization;
 pub mod profiles;
@@ -28,8 +29,8 @@ pub use model::{
 };
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
-    GroupStore, GroupWrite, ImportBatch, ImportStore, OrganizationStore, Page, PageRequest,
-    ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError,
-    ThrottleStore, UploadTarget, UserStore,
+    GroupStore, GroupWrite, ImportBatch, ImportStore, ManagedDeviceStore, OrganizationStore, Page,
+    PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store,
+    StoreError, ThrottleStore, UploadTarget, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

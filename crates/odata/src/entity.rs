@@ -329,6 +329,62 @@ pub const USER: EntityType = EntityType {
     searchable: true,
 };
 
+/// `managedDevice`: an Intune managed device, v1.0's properties in Graph's order (the two
+/// complex reports, `configurationManagerClientEnabledFeatures` and
+/// `deviceHealthAttestationState`, are not served).
+pub const MANAGED_DEVICE: EntityType = EntityType {
+    name: "managedDevice",
+    fields: &[
+        Field::filtered("id", Str, "id"),
+        Field::opaque("userId", Str),
+        Field::new("deviceName", Str, "device_name"),
+        Field::opaque("managedDeviceOwnerType", Str),
+        Field::new("enrolledDateTime", DateTime, "enrolled_at"),
+        Field::new("lastSyncDateTime", DateTime, "last_sync_at"),
+        Field::filtered("operatingSystem", Str, "operating_system"),
+        Field::opaque("complianceState", Str),
+        Field::opaque("jailBroken", Str),
+        Field::opaque("managementAgent", Str),
+        Field::filtered("osVersion", Str, "os_version"),
+        Field::opaque("easActivated", FieldType::Bool),
+        Field::opaque("easDeviceId", Str),
+        Field::opaque("easActivationDateTime", DateTime),
+        Field::opaque("azureADRegistered", FieldType::Bool),
+        Field::opaque("deviceEnrollmentType", Str),
+        Field::opaque("activationLockBypassCode", Str),
+        Field::opaque("emailAddress", Str),
+        Field::filtered("azureADDeviceId", Str, "azure_ad_device_id"),
+        Field::opaque("deviceRegistrationState", Str),
+        Field::opaque("deviceCategoryDisplayName", Str),
+        Field::opaque("isSupervised", FieldType::Bool),
+        Field::opaque("exchangeLastSuccessfulSyncDateTime", DateTime),
+        Field::opaque("exchangeAccessState", Str),
+        Field::opaque("exchangeAccessStateReason", Str),
+        Field::opaque("remoteAssistanceSessionUrl", Str),
+        Field::opaque("remoteAssistanceSessionErrorDetails", Str),
+        Field::opaque("isEncrypted", FieldType::Bool),
+        Field::filtered("userPrincipalName", Str, "user_principal_name"),
+        Field::filtered("model", Str, "model"),
+        Field::filtered("manufacturer", Str, "manufacturer"),
+        Field::opaque("imei", Str),
+        Field::opaque("complianceGracePeriodExpirationDateTime", DateTime),
+        Field::new("serialNumber", Str, "serial_number"),
+        Field::opaque("phoneNumber", Str),
+        Field::opaque("androidSecurityPatchLevel", Str),
+        Field::opaque("userDisplayName", Str),
+        Field::opaque("wiFiMacAddress", Str),
+        Field::opaque("subscriberCarrier", Str),
+        Field::opaque("meid", Str),
+        Field::opaque("totalStorageSpaceInBytes", Int32),
+        Field::opaque("freeStorageSpaceInBytes", Int32),
+        Field::opaque("managedDeviceName", Str),
+        Field::opaque("partnerReportedThreatState", Str),
+        Field::opaque("deviceActionResults", FieldType::ComplexCollection),
+    ],
+    expand: &[],
+    searchable: false,
+};
+
 /// `organization`: a tenant's organization, the properties Graph writes by default that a
 /// tenant here has (`id` is the tenant id).
 pub const ORGANIZATION: EntityType = EntityType {
@@ -373,7 +429,7 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 8] = [
+    const ALL: [EntityType; 9] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
@@ -381,6 +437,7 @@ mod tests {
         GROUP,
         USER,
         ORGANIZATION,
+        MANAGED_DEVICE,
         STRING_ITEM,
     ];
 

@@ -10,6 +10,7 @@ mod groups;
 mod imports;
 mod listing;
 mod lower;
+mod managed;
 mod memberships;
 mod organizations;
 mod postgres;

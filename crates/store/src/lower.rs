@@ -515,6 +515,7 @@ mod tests {
             crate::imports::IMPORTED,
             crate::imports::UPLOADS,
             crate::users::USERS,
+            crate::managed::MANAGED,
         ];
         for t in tables {
             for f in t.entity.fields {

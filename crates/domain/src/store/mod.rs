@@ -6,10 +6,12 @@ use uuid::Uuid;
 
 use crate::auth::TenantId;
 mod entra;
+mod managed;
 
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
 };
+pub use managed::ManagedDeviceStore;
 
 use crate::model::{
     Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
@@ -138,6 +140,7 @@ pub trait Store:
     + GroupStore
     + UserStore
     + OrganizationStore
+    + ManagedDeviceStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -156,6 +159,7 @@ impl<T> Store for T where
         + GroupStore
         + UserStore
         + OrganizationStore
+        + ManagedDeviceStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -9,6 +9,7 @@ mod directory;
 mod entra;
 mod groups;
 mod imported;
+mod managed;
 mod organization;
 mod profiles;
 mod settings;
@@ -29,6 +30,7 @@ const IMPORTED: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentitie
 const UPLOADS: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentityUploads";
 const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
+const MANAGED: &str = "deviceManagement/managedDevices";
 
 /// Hands a checked request to its family; `inner` is the dispatcher, for `$batch`.
 pub(crate) async fn call(
@@ -49,6 +51,7 @@ pub(crate) async fn call(
         Resource::Groups(r) => groups::call(state, ctx, r, method, body).await,
         Resource::Users(r) => users::call(state, ctx, r, method, body).await,
         Resource::Organization(r) => organization::call(state, ctx, r, method).await,
+        Resource::Managed(r) => managed::call(state, ctx, r, method, body).await,
     }
 }
 

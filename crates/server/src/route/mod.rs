@@ -13,6 +13,7 @@ mod devices;
 mod directory;
 mod groups;
 mod imported;
+mod managed;
 mod organization;
 mod profiles;
 mod settings;
@@ -30,6 +31,7 @@ pub use devices::{DEVICE_ACTIONS, Devices};
 pub use directory::{DeviceRef, Directory};
 pub use groups::Groups;
 pub use imported::{Imported, Uploads};
+pub use managed::Managed;
 pub use organization::Organization;
 pub use profiles::Profiles;
 pub use settings::Settings;
@@ -79,6 +81,7 @@ pub enum Resource {
     Groups(Groups),
     Users(Users),
     Organization(Organization),
+    Managed(Managed),
 }
 
 /// Which query options a resource reads.
@@ -150,6 +153,7 @@ impl Resource {
             Resource::Groups(r) => r.spec(),
             Resource::Users(r) => r.spec(),
             Resource::Organization(r) => r.spec(),
+            Resource::Managed(r) => r.spec(),
         }
     }
 }
@@ -310,6 +314,8 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
         imported::uploads(nav.key.clone(), rest)
     } else if is(nav, devices::DEVICES) {
         devices::devices(nav.key.clone(), rest).map(Resource::Devices)
+    } else if is(nav, managed::MANAGED) {
+        managed::managed(nav.key.clone(), rest).map(Resource::Managed)
     } else if is(nav, profiles::PROFILES) && beta {
         profiles::profiles(nav.key.clone(), rest).map(Resource::Profiles)
     } else if is(nav, settings::SETTINGS) && nav.key.is_none() && beta {

@@ -5,6 +5,7 @@ mod devices;
 mod directory;
 mod groups;
 mod imported;
+mod managed;
 pub mod object;
 mod organization;
 mod profiles;
@@ -18,6 +19,7 @@ pub use devices::{DeviceWire, deleted_device};
 pub use directory::DirectoryDeviceWire;
 pub use groups::{GroupWire, Typed, security_identifier};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
+pub use managed::{ManagedDeviceWire, parse_wipe};
 pub use organization::OrganizationWire;
 pub use profiles::{
     assignment_json, assignment_target, profile_json, profile_properties, profile_type,

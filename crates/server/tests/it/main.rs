@@ -15,6 +15,7 @@ mod flows;
 mod groups;
 mod js;
 mod jwks;
+mod managed;
 mod odata;
 mod organization;
 mod paging;

@@ -8,6 +8,7 @@ mod conformance;
 mod directory;
 mod groups;
 mod instances;
+mod managed;
 mod upgrade;
 mod users;
 
@@ -84,6 +85,7 @@ on_every_backend!(
     groups::assigned_members_are_added_and_removed,
     users::users_are_unique_listed_changed_and_deleted,
     users::organizations_are_per_tenant_and_replaced,
+    managed::managed_devices_are_found_wiped_and_deleted,
 );
 
 #[tokio::test]
