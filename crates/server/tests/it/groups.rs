@@ -88,6 +88,31 @@ async fn wait_members(server: &Server, token: &str, group: &str, expected: &[&st
     panic!("group {group} holds {now:?}, not {expected:?}");
 }
 
+/// Adds a directory object to a group (`members/$ref` with a v1.0 `directoryObjects` URL).
+pub(crate) async fn link(
+    server: &Server,
+    token: &str,
+    group: &str,
+    object: &str,
+) -> crate::common::Reply {
+    let body =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object}")});
+    let path = format!("/v1.0/groups/{group}/members/$ref");
+    server
+        .post_json(&path, token, body.to_string().as_bytes())
+        .await
+}
+
+/// Creates an Entra-join deployment profile; its id.
+pub(crate) async fn new_profile(server: &Server, token: &str, name: &str) -> String {
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": name});
+    let reply = server
+        .post_json(PROFILES, token, body.to_string().as_bytes())
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    id(&reply.json())
+}
+
 pub(crate) fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
@@ -266,15 +291,7 @@ async fn dynamic_groups_follow_the_group_tag_and_profiles_follow_the_groups() {
         .as_str()
         .unwrap()
         .to_owned();
-    let body =
-        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{lab}/members/$ref"),
-            &token,
-            body.to_string().as_bytes(),
-        )
-        .await;
+    let reply = link(&server, &token, &lab, &object).await;
     assert!(
         reply
             .graph_error(400, "Request_BadRequest")
@@ -320,11 +337,7 @@ async fn dynamic_groups_follow_the_group_tag_and_profiles_follow_the_groups() {
     assert_eq!(nav["id"], profile_id.as_str());
 
     // The Office group gets a profile of its own.
-    let office_profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Office profile"});
-    let office_profile = id(&server
-        .post_json(PROFILES, &token, office_profile.to_string().as_bytes())
-        .await
-        .json());
+    let office_profile = new_profile(&server, &token, "Office profile").await;
     let assignment = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": office}});
     let reply = server
         .post_json(

@@ -6,7 +6,9 @@
 use serde_json::json;
 
 use crate::common::Server;
-use crate::groups::{DEVICES, EVENTUAL, PROFILES, create_group, id, member_names, token};
+use crate::groups::{
+    DEVICES, EVENTUAL, PROFILES, create_group, id, link, member_names, new_profile, token,
+};
 
 /// Get-WindowsAutopilotInfo 3.9 `-Online -AddToGroup`, its Community version 5.0.16 and the
 /// 3.7 fork's `-RemoveGroups`, request by request.
@@ -28,14 +30,7 @@ async fn the_scripts_add_a_registered_device_to_a_group() {
     let device = server.get_with_headers(&path, &token, &[EVENTUAL]).await;
     let object_id = device.json()["value"][0]["id"].as_str().unwrap().to_owned();
     // New-MgGroupMember: members/$ref with a v1.0 directoryObjects URL.
-    let body = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object_id}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            body.to_string().as_bytes(),
-        )
-        .await;
+    let reply = link(&server, &token, &group_id, &object_id).await;
     assert_eq!(reply.status, 204, "{}", reply.text());
     assert!(reply.body.is_empty());
 
@@ -66,13 +61,7 @@ async fn the_scripts_add_a_registered_device_to_a_group() {
     let count = server.get_with_headers(&count, &token, &[EVENTUAL]).await;
     assert_eq!(count.text(), "1");
     // The same link twice is refused as Entra refuses it.
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{group_id}/members/$ref"),
-            &token,
-            body.to_string().as_bytes(),
-        )
-        .await;
+    let reply = link(&server, &token, &group_id, &object_id).await;
     assert!(
         reply
             .graph_error(400, "Request_BadRequest")
@@ -178,11 +167,7 @@ async fn get_windows_autopilot_info_online_flow_end_to_end() {
     server.add_user("groups-gwai", "adele@contoso.com").await;
     // The admin: an assigned group, a profile, Set-AutopilotProfileAssignedGroup's body.
     let group = id(&create_group(&server, &token, "Autopilot Kiosks", None).await);
-    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
-    let profile = id(&server
-        .post_json(PROFILES, &token, profile.to_string().as_bytes())
-        .await
-        .json());
+    let profile = new_profile(&server, &token, "Kiosk").await;
     let body = format!(
         "{{\n    \"id\": \"{profile}_{group}_0\",\n    \"target\": {{\n        \"@odata.type\": \"#microsoft.graph.groupAssignmentTarget\",\n        \"groupId\": \"{group}\"\n    }}\n}}"
     );
@@ -256,15 +241,7 @@ async fn get_windows_autopilot_info_online_flow_end_to_end() {
         .as_str()
         .unwrap()
         .to_owned();
-    let link =
-        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{g}/members/$ref"),
-            &token,
-            link.to_string().as_bytes(),
-        )
-        .await;
+    let reply = link(&server, &token, &g, &d).await;
     assert_eq!(reply.status, 204, "{}", reply.text());
     // 5. -AssignedComputerName: Set-AutopilotDevice's unquoted keys.
     let reply = server
@@ -307,11 +284,7 @@ async fn the_modules_profile_assignment_cmdlets() {
     let token = token(&server, "scripts-assignments");
     let kiosks = id(&create_group(&server, &token, "Kiosks", None).await);
     let labs = id(&create_group(&server, &token, "Labs", None).await);
-    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
-    let profile = id(&server
-        .post_json(PROFILES, &token, profile.to_string().as_bytes())
-        .await
-        .json());
+    let profile = new_profile(&server, &token, "Kiosk").await;
     let assignments = format!("{PROFILES}/{profile}/assignments");
 
     // Set-AutopilotProfileAssignedGroup -id PROFILE -groupid KIOSKS.
@@ -399,21 +372,9 @@ async fn the_modules_assigned_device_cmdlet() {
         .as_str()
         .unwrap()
         .to_owned();
-    let link =
-        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{object}")});
-    let reply = server
-        .post_json(
-            &format!("/v1.0/groups/{kiosks}/members/$ref"),
-            &token,
-            link.to_string().as_bytes(),
-        )
-        .await;
+    let reply = link(&server, &token, &kiosks, &object).await;
     assert_eq!(reply.status, 204, "{}", reply.text());
-    let profile = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Kiosk"});
-    let profile = id(&server
-        .post_json(PROFILES, &token, profile.to_string().as_bytes())
-        .await
-        .json());
+    let profile = new_profile(&server, &token, "Kiosk").await;
     let assigned = format!("{PROFILES}/{profile}/assignedDevices");
     assert_eq!(
         server.get(&assigned, &token).await.json()["value"],
