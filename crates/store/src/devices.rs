@@ -165,6 +165,7 @@ impl<B: Backend> DeviceStore for SqlStore<B> {
         tenant: &TenantId,
         id: Uuid,
         patch: &DevicePatch,
+        now: time::OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut qb = Sql::new("UPDATE autopilot_devices SET tenant = tenant");
         let mut set = |column: &str, value: &Option<String>| {
@@ -191,6 +192,8 @@ impl<B: Backend> DeviceStore for SqlStore<B> {
         // The Entra object's name and physical ids follow the tag and the name.
         if done > 0 && (patch.group_tag.is_some() || patch.display_name.is_some()) {
             crate::directory::follow_autopilot(&mut tx, tenant, &id_text(id)).await?;
+            // Dynamic groups look again at the renamed, re-tagged object.
+            crate::groups::touch_dynamic(&mut tx, tenant.as_str(), now).await?;
         }
         tx.commit().await?;
         Ok(done > 0)

@@ -295,12 +295,15 @@ pub trait DeviceStore: Send + Sync {
     /// none.
     async fn delete_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError>;
 
-    /// Applies a device action's changes in one statement; false when there is no such device.
+    /// Applies a device action's changes in one transaction; false when there is no such
+    /// device. A new group tag or name also renames and re-tags the Entra object and makes the
+    /// tenant's dynamic groups due as of `now`, in the same transaction.
     async fn update_device(
         &self,
         tenant: &TenantId,
         id: Uuid,
         patch: &DevicePatch,
+        now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
     /// `deleteDevices`: deregisters the devices with these serial numbers (case-insensitive),

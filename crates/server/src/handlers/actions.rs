@@ -161,13 +161,13 @@ pub(crate) async fn call(
     if matches!(action, "assignUserToDevice" | "updateDeviceProperties") {
         check_user(state, ctx, id, key, patch.user_principal_name.as_deref()).await?;
     }
-    let found = state.store.update_device(ctx.tenant(), id, &patch).await?;
+    let now = state.clock.now();
+    let found = state
+        .store
+        .update_device(ctx.tenant(), id, &patch, now)
+        .await?;
     // The Entra object's name and physical ids followed; dynamic groups look again.
     if found && (patch.group_tag.is_some() || patch.display_name.is_some()) {
-        state
-            .store
-            .devices_changed(ctx.tenant(), state.clock.now())
-            .await?;
         state.wake.wake();
     }
     respond::no_content_or_404(found, key, "windowsAutopilotDeviceIdentity")

@@ -109,7 +109,7 @@ pub async fn entra_devices_follow_their_autopilot_device(store: Arc<dyn Store>) 
         display_name: Some("OFFICE-02".into()),
         ..DevicePatch::default()
     };
-    assert!(store.update_device(&t, ids[1], &patch).await.unwrap());
+    assert!(store.update_device(&t, ids[1], &patch, T0).await.unwrap());
     let object = store
         .get_directory_device(&t, &key(&autopilot))
         .await
@@ -123,7 +123,7 @@ pub async fn entra_devices_follow_their_autopilot_device(store: Arc<dyn Store>) 
         group_tag: Some(String::new()),
         ..DevicePatch::default()
     };
-    store.update_device(&t, ids[1], &cleared).await.unwrap();
+    store.update_device(&t, ids[1], &cleared, T0).await.unwrap();
     let object = store
         .get_directory_device(&t, &key(&autopilot))
         .await

@@ -184,9 +184,14 @@ pub async fn dynamic_groups_follow_their_rules_after_the_delay(store: Arc<dyn St
         group_tag: Some("Lab".into()),
         ..DevicePatch::default()
     };
-    assert!(store.update_device(&t, autopilot, &patch).await.unwrap());
+    // The change marks the tenant's dynamic groups in its own transaction.
     let changed = later + Duration::seconds(5);
-    store.devices_changed(&t, changed).await.unwrap();
+    assert!(
+        store
+            .update_device(&t, autopilot, &patch, changed)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store
             .process_memberships(changed, DELAY, 100)
