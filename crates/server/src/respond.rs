@@ -217,6 +217,33 @@ pub async fn page_and_count<T, P>(
 where
     P: Future<Output = Result<Page<T>, StoreError>>,
 {
+    page_counted(ctx, scope, ctx.options.count, page, count).await
+}
+
+/// [`page_and_count`] for the Intune collections that send `@odata.count` on every page,
+/// asked for or not (captured on `windowsAutopilotDeviceIdentities` and `managedDevices`).
+pub async fn page_always_counted<T, P>(
+    ctx: &Ctx,
+    scope: &str,
+    page: impl FnOnce(PageRequest) -> P,
+    count: impl Future<Output = Result<u64, StoreError>>,
+) -> Result<(Page<T>, Option<u64>), GraphError>
+where
+    P: Future<Output = Result<Page<T>, StoreError>>,
+{
+    page_counted(ctx, scope, true, page, count).await
+}
+
+async fn page_counted<T, P>(
+    ctx: &Ctx,
+    scope: &str,
+    counted: bool,
+    page: impl FnOnce(PageRequest) -> P,
+    count: impl Future<Output = Result<u64, StoreError>>,
+) -> Result<(Page<T>, Option<u64>), GraphError>
+where
+    P: Future<Output = Result<Page<T>, StoreError>>,
+{
     let request = query::page_request(&ctx.options, scope)?;
     let page = if request.limit == 0 {
         Page {
@@ -226,7 +253,7 @@ where
     } else {
         page(request).await?
     };
-    let count = if ctx.options.count {
+    let count = if counted {
         Some(count.await?)
     } else {
         None

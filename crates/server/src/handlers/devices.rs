@@ -48,7 +48,7 @@ pub(crate) async fn call(
 
 async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
     let (store, tenant) = (&state.store, ctx.tenant());
-    let (page, count) = respond::page_and_count(
+    let (page, count) = respond::page_always_counted(
         ctx,
         "devices",
         |request| store.list_devices(tenant, request),

@@ -60,6 +60,8 @@ async fn the_community_scripts_delete_and_wipe() {
     // -Delete: the lookup, then DELETE by the id it read.
     let found = server.get(lookup, &token).await.json();
     assert_eq!(found["value"].as_array().unwrap().len(), 1);
+    // Intune counts its managed devices on every page, `$count` or not.
+    assert_eq!(found["@odata.count"], 1);
     let item = &found["value"][0];
     assert_eq!(item["id"], first.id.to_string());
     assert_eq!(item["azureADDeviceId"], first.azure_ad_device_id.as_str());
