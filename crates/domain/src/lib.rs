@@ -8,6 +8,7 @@ mod auth;
 mod clock;
 pub mod delay;
 pub mod directory;
+pub mod enrollment;
 pub mod groups;
 pub mod managed;
 mod model;
@@ -29,8 +30,9 @@ pub use model::{
 };
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
-    GroupStore, GroupWrite, ImportBatch, ImportStore, ManagedDeviceStore, OrganizationStore, Page,
-    PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store,
-    StoreError, ThrottleStore, UploadTarget, UserStore,
+    EnrollmentConfigurationStore, GroupStore, GroupWrite, ImportBatch, ImportStore,
+    ManagedDeviceStore, OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore,
+    RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
+    UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

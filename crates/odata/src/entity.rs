@@ -385,6 +385,60 @@ pub const MANAGED_DEVICE: EntityType = EntityType {
     searchable: false,
 };
 
+/// `deviceEnrollmentConfigurationType` (beta).
+pub const ENROLLMENT_CONFIGURATION_TYPE: &[&str] = &[
+    "unknown",
+    "limit",
+    "platformRestrictions",
+    "windowsHelloForBusiness",
+    "defaultLimit",
+    "defaultPlatformRestrictions",
+    "defaultWindowsHelloForBusiness",
+    "defaultWindows10EnrollmentCompletionPageConfiguration",
+    "windows10EnrollmentCompletionPageConfiguration",
+    "deviceComanagementAuthorityConfiguration",
+    "singlePlatformRestriction",
+    "unknownFutureValue",
+    "enrollmentNotificationsConfiguration",
+    "windowsRestore",
+];
+
+/// `windows10EnrollmentCompletionPageConfiguration` (beta), the one kind of
+/// `deviceEnrollmentConfiguration` served: the base type's properties, then the page's, in
+/// Graph's order.
+pub const ENROLLMENT_CONFIGURATION: EntityType = EntityType {
+    name: "windows10EnrollmentCompletionPageConfiguration",
+    fields: &[
+        Field::filtered("id", Str, "id"),
+        Field::new("displayName", Str, "display_name"),
+        Field::new("description", Str, "description"),
+        Field::new("priority", Int32, "priority"),
+        Field::filtered("createdDateTime", DateTime, "created_at"),
+        Field::new("lastModifiedDateTime", DateTime, "modified_at"),
+        Field::new("version", Int32, "version"),
+        Field::opaque("roleScopeTagIds", StringCollection),
+        Field::filtered(
+            "deviceEnrollmentConfigurationType",
+            Enum(ENROLLMENT_CONFIGURATION_TYPE),
+            "configuration_type",
+        ),
+        Field::opaque("showInstallationProgress", FieldType::Bool),
+        Field::opaque("blockDeviceSetupRetryByUser", FieldType::Bool),
+        Field::opaque("allowDeviceResetOnInstallFailure", FieldType::Bool),
+        Field::opaque("allowLogCollectionOnInstallFailure", FieldType::Bool),
+        Field::opaque("customErrorMessage", Str),
+        Field::opaque("installProgressTimeoutInMinutes", Int32),
+        Field::opaque("allowDeviceUseOnInstallFailure", FieldType::Bool),
+        Field::opaque("selectedMobileAppIds", StringCollection),
+        Field::opaque("allowNonBlockingAppInstallation", FieldType::Bool),
+        Field::opaque("installQualityUpdates", FieldType::Bool),
+        Field::opaque("trackInstallProgressForAutopilotOnly", FieldType::Bool),
+        Field::opaque("disableUserStatusTrackingAfterFirstUser", FieldType::Bool),
+    ],
+    expand: &["assignments"],
+    searchable: false,
+};
+
 /// `organization`: a tenant's organization, the properties Graph writes by default that a
 /// tenant here has (`id` is the tenant id).
 pub const ORGANIZATION: EntityType = EntityType {
@@ -429,7 +483,7 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 9] = [
+    const ALL: [EntityType; 10] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
@@ -438,6 +492,7 @@ mod tests {
         USER,
         ORGANIZATION,
         MANAGED_DEVICE,
+        ENROLLMENT_CONFIGURATION,
         STRING_ITEM,
     ];
 

@@ -253,11 +253,7 @@ where
     } else {
         page(request).await?
     };
-    let count = if counted {
-        Some(count.await?)
-    } else {
-        None
-    };
+    let count = if counted { Some(count.await?) } else { None };
     Ok((page, count))
 }
 

@@ -6,6 +6,7 @@
 mod applications;
 mod devices;
 mod directory;
+mod enrollment;
 mod groups;
 mod imports;
 mod listing;

@@ -516,6 +516,7 @@ mod tests {
             crate::imports::UPLOADS,
             crate::users::USERS,
             crate::managed::MANAGED,
+            crate::enrollment::CONFIGURATIONS,
         ];
         for t in tables {
             for f in t.entity.fields {

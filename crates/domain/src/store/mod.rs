@@ -5,9 +5,11 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
+mod enrollment;
 mod entra;
 mod managed;
 
+pub use enrollment::EnrollmentConfigurationStore;
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
 };
@@ -141,6 +143,7 @@ pub trait Store:
     + UserStore
     + OrganizationStore
     + ManagedDeviceStore
+    + EnrollmentConfigurationStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -160,6 +163,7 @@ impl<T> Store for T where
         + UserStore
         + OrganizationStore
         + ManagedDeviceStore
+        + EnrollmentConfigurationStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -67,5 +67,8 @@ async fn two_thousand_five_hundred_records_come_in_three_pages_each_once() {
         .await
         .json();
     assert_eq!(small["value"].as_array().unwrap().len(), 7);
-    assert!(small.get("@odata.count").is_none(), "asked for only: {small}");
+    assert!(
+        small.get("@odata.count").is_none(),
+        "asked for only: {small}"
+    );
 }

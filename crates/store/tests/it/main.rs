@@ -6,6 +6,7 @@
 
 mod conformance;
 mod directory;
+mod enrollment;
 mod groups;
 mod instances;
 mod managed;
@@ -86,6 +87,7 @@ on_every_backend!(
     users::users_are_unique_listed_changed_and_deleted,
     users::organizations_are_per_tenant_and_replaced,
     managed::managed_devices_are_found_wiped_and_deleted,
+    enrollment::enrollment_configurations_keep_their_order,
 );
 
 #[tokio::test]
