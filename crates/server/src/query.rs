@@ -63,7 +63,7 @@ pub fn check_options(query: &Query, options: Options, version: Version) -> Resul
             )));
         }
         // The upload's deviceIdentities navigation is reached by path, not expanded.
-        if entity.name != autopilot_odata::entity::AUTOPILOT_DEVICE.name {
+        if entity.expand.is_empty() || entity.name == autopilot_odata::entity::UPLOAD.name {
             return Err(GraphError::bad_request(format!(
                 "$expand is not supported on {}.",
                 entity.name

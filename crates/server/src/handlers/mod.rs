@@ -6,6 +6,7 @@ mod actions;
 mod batch;
 mod devices;
 mod directory;
+mod enrollment;
 mod entra;
 mod groups;
 mod imported;
@@ -31,6 +32,7 @@ const UPLOADS: &str = "deviceManagement/importedWindowsAutopilotDeviceIdentityUp
 const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
 const MANAGED: &str = "deviceManagement/managedDevices";
+const ENROLLMENT: &str = "deviceManagement/deviceEnrollmentConfigurations";
 
 /// Hands a checked request to its family; `inner` is the dispatcher, for `$batch`.
 pub(crate) async fn call(
@@ -52,6 +54,7 @@ pub(crate) async fn call(
         Resource::Users(r) => users::call(state, ctx, r, method, body).await,
         Resource::Organization(r) => organization::call(state, ctx, r, method).await,
         Resource::Managed(r) => managed::call(state, ctx, r, method, body).await,
+        Resource::Enrollment(r) => enrollment::call(state, ctx, r, method, body).await,
     }
 }
 

@@ -11,6 +11,7 @@
 
 mod devices;
 mod directory;
+mod enrollment;
 mod groups;
 mod imported;
 mod managed;
@@ -29,6 +30,7 @@ use percent_encoding::percent_decode_str;
 
 pub use devices::{DEVICE_ACTIONS, Devices};
 pub use directory::{DeviceRef, Directory};
+pub use enrollment::Enrollment;
 pub use groups::Groups;
 pub use imported::{Imported, Uploads};
 pub use managed::Managed;
@@ -82,6 +84,7 @@ pub enum Resource {
     Users(Users),
     Organization(Organization),
     Managed(Managed),
+    Enrollment(Enrollment),
 }
 
 /// Which query options a resource reads.
@@ -154,6 +157,7 @@ impl Resource {
             Resource::Users(r) => r.spec(),
             Resource::Organization(r) => r.spec(),
             Resource::Managed(r) => r.spec(),
+            Resource::Enrollment(r) => r.spec(),
         }
     }
 }
@@ -316,6 +320,8 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
         devices::devices(nav.key.clone(), rest).map(Resource::Devices)
     } else if is(nav, managed::MANAGED) {
         managed::managed(nav.key.clone(), rest).map(Resource::Managed)
+    } else if is(nav, enrollment::CONFIGURATIONS) && beta {
+        enrollment::enrollment(nav.key.clone(), rest).map(Resource::Enrollment)
     } else if is(nav, profiles::PROFILES) && beta {
         profiles::profiles(nav.key.clone(), rest).map(Resource::Profiles)
     } else if is(nav, settings::SETTINGS) && nav.key.is_none() && beta {

@@ -3,6 +3,7 @@
 
 mod devices;
 mod directory;
+mod enrollment;
 mod groups;
 mod imported;
 mod managed;
@@ -17,6 +18,9 @@ use time::OffsetDateTime;
 
 pub use devices::{DeviceWire, deleted_device};
 pub use directory::DirectoryDeviceWire;
+pub use enrollment::{
+    enrollment_assignment_json, enrollment_json, parse_assign, parse_enrollment, parse_priority,
+};
 pub use groups::{GroupWire, Typed, security_identifier};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
 pub use managed::{ManagedDeviceWire, parse_wipe};

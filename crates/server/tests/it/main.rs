@@ -10,6 +10,7 @@ mod auth;
 mod batch;
 mod clients;
 mod directory;
+mod enrollment;
 mod errors;
 mod flows;
 mod groups;
