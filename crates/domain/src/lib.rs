@@ -10,6 +10,7 @@ pub mod delay;
 pub mod directory;
 pub mod enrollment;
 pub mod groups;
+pub mod identities;
 pub mod managed;
 mod model;
 pub mod organization;
@@ -31,8 +32,8 @@ pub use model::{
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
     EnrollmentConfigurationStore, GroupStore, GroupWrite, ImportBatch, ImportStore,
-    ManagedDeviceStore, OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore,
-    RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget,
-    UserStore,
+    ImportedIdentityStore, ManagedDeviceStore, OrganizationStore, Page, PageRequest, ProcessReport,
+    ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore,
+    UploadTarget, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -439,6 +439,47 @@ pub const ENROLLMENT_CONFIGURATION: EntityType = EntityType {
     searchable: false,
 };
 
+/// `importedDeviceIdentityType`.
+pub const IDENTITY_TYPE: &[&str] = &["unknown", "imei", "serialNumber", "manufacturerModelSerial"];
+/// `platform` (beta).
+pub const PLATFORM: &[&str] = &[
+    "unknown",
+    "ios",
+    "android",
+    "windows",
+    "windowsMobile",
+    "macOS",
+    "visionOS",
+    "tvOS",
+    "unknownFutureValue",
+];
+
+/// `importedDeviceIdentity` (beta): a corporate device identifier, in Graph's order.
+pub const IMPORTED_IDENTITY: EntityType = EntityType {
+    name: "importedDeviceIdentity",
+    fields: &[
+        Field::filtered("id", Str, "id"),
+        Field::new("importedDeviceIdentifier", Str, "identifier"),
+        Field::new(
+            "importedDeviceIdentityType",
+            Enum(IDENTITY_TYPE),
+            "identity_type",
+        ),
+        Field::new("lastModifiedDateTime", DateTime, "modified_at"),
+        Field::new("createdDateTime", DateTime, "created_at"),
+        Field::filtered("lastContactedDateTime", DateTime, "last_contacted_at"),
+        Field::new("description", Str, "description"),
+        Field::new(
+            "enrollmentState",
+            Enum(ENROLLMENT_STATE),
+            "enrollment_state",
+        ),
+        Field::new("platform", Enum(PLATFORM), "platform"),
+    ],
+    expand: &[],
+    searchable: false,
+};
+
 /// `organization`: a tenant's organization, the properties Graph writes by default that a
 /// tenant here has (`id` is the tenant id).
 pub const ORGANIZATION: EntityType = EntityType {
@@ -483,7 +524,7 @@ pub const STRING_ITEM: EntityType = EntityType {
 mod tests {
     use super::*;
 
-    const ALL: [EntityType; 10] = [
+    const ALL: [EntityType; 11] = [
         IMPORTED_DEVICE,
         UPLOAD,
         AUTOPILOT_DEVICE,
@@ -493,6 +534,7 @@ mod tests {
         ORGANIZATION,
         MANAGED_DEVICE,
         ENROLLMENT_CONFIGURATION,
+        IMPORTED_IDENTITY,
         STRING_ITEM,
     ];
 

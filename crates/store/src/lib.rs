@@ -8,6 +8,7 @@ mod devices;
 mod directory;
 mod enrollment;
 mod groups;
+mod identities;
 mod imports;
 mod listing;
 mod lower;

@@ -517,6 +517,7 @@ mod tests {
             crate::users::USERS,
             crate::managed::MANAGED,
             crate::enrollment::CONFIGURATIONS,
+            crate::identities::IDENTITIES,
         ];
         for t in tables {
             for f in t.entity.fields {

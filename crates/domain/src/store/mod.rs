@@ -7,12 +7,14 @@ use uuid::Uuid;
 use crate::auth::TenantId;
 mod enrollment;
 mod entra;
+mod identities;
 mod managed;
 
 pub use enrollment::EnrollmentConfigurationStore;
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
 };
+pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
 
 use crate::model::{
@@ -144,6 +146,7 @@ pub trait Store:
     + OrganizationStore
     + ManagedDeviceStore
     + EnrollmentConfigurationStore
+    + ImportedIdentityStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -164,6 +167,7 @@ impl<T> Store for T where
         + OrganizationStore
         + ManagedDeviceStore
         + EnrollmentConfigurationStore
+        + ImportedIdentityStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -8,6 +8,7 @@ mod conformance;
 mod directory;
 mod enrollment;
 mod groups;
+mod identities;
 mod instances;
 mod managed;
 mod upgrade;
@@ -88,6 +89,7 @@ on_every_backend!(
     users::organizations_are_per_tenant_and_replaced,
     managed::managed_devices_are_found_wiped_and_deleted,
     enrollment::enrollment_configurations_keep_their_order,
+    identities::identifiers_are_imported_searched_and_deleted,
 );
 
 #[tokio::test]
