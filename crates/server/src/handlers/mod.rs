@@ -9,6 +9,7 @@ mod directory;
 mod enrollment;
 mod entra;
 mod groups;
+mod identities;
 mod imported;
 mod managed;
 mod organization;
@@ -33,6 +34,7 @@ const DEVICES: &str = "deviceManagement/windowsAutopilotDeviceIdentities";
 const PROFILES: &str = "deviceManagement/windowsAutopilotDeploymentProfiles";
 const MANAGED: &str = "deviceManagement/managedDevices";
 const ENROLLMENT: &str = "deviceManagement/deviceEnrollmentConfigurations";
+const IDENTITIES: &str = "deviceManagement/importedDeviceIdentities";
 
 /// Hands a checked request to its family; `inner` is the dispatcher, for `$batch`.
 pub(crate) async fn call(
@@ -55,6 +57,7 @@ pub(crate) async fn call(
         Resource::Organization(r) => organization::call(state, ctx, r, method).await,
         Resource::Managed(r) => managed::call(state, ctx, r, method, body).await,
         Resource::Enrollment(r) => enrollment::call(state, ctx, r, method, body).await,
+        Resource::Identities(r) => identities::call(state, ctx, r, method, body).await,
     }
 }
 

@@ -13,6 +13,7 @@ mod devices;
 mod directory;
 mod enrollment;
 mod groups;
+mod identities;
 mod imported;
 mod managed;
 mod organization;
@@ -32,6 +33,7 @@ pub use devices::{DEVICE_ACTIONS, Devices};
 pub use directory::{DeviceRef, Directory};
 pub use enrollment::Enrollment;
 pub use groups::Groups;
+pub use identities::Identities;
 pub use imported::{Imported, Uploads};
 pub use managed::Managed;
 pub use organization::Organization;
@@ -85,6 +87,7 @@ pub enum Resource {
     Organization(Organization),
     Managed(Managed),
     Enrollment(Enrollment),
+    Identities(Identities),
 }
 
 /// Which query options a resource reads.
@@ -158,6 +161,7 @@ impl Resource {
             Resource::Organization(r) => r.spec(),
             Resource::Managed(r) => r.spec(),
             Resource::Enrollment(r) => r.spec(),
+            Resource::Identities(r) => r.spec(),
         }
     }
 }
@@ -322,6 +326,8 @@ fn device_management(version: Version, tail: &[Segment]) -> Result<Resource, Gra
         managed::managed(nav.key.clone(), rest).map(Resource::Managed)
     } else if is(nav, enrollment::CONFIGURATIONS) && beta {
         enrollment::enrollment(nav.key.clone(), rest).map(Resource::Enrollment)
+    } else if is(nav, identities::IDENTITIES) && beta {
+        identities::identities(nav.key.clone(), rest).map(Resource::Identities)
     } else if is(nav, profiles::PROFILES) && beta {
         profiles::profiles(nav.key.clone(), rest).map(Resource::Profiles)
     } else if is(nav, settings::SETTINGS) && nav.key.is_none() && beta {

@@ -5,6 +5,7 @@ mod devices;
 mod directory;
 mod enrollment;
 mod groups;
+mod identities;
 mod imported;
 mod managed;
 pub mod object;
@@ -22,6 +23,9 @@ pub use enrollment::{
     enrollment_assignment_json, enrollment_json, parse_assign, parse_enrollment, parse_priority,
 };
 pub use groups::{GroupWire, Typed, security_identifier};
+pub use identities::{
+    IdentityWire, identity_result_json, parse_identity_import, parse_identity_search,
+};
 pub use imported::{ImportedWire, UploadWire, decode_binary, parse_device, parse_import};
 pub use managed::{ManagedDeviceWire, parse_wipe};
 pub use organization::OrganizationWire;

@@ -14,6 +14,7 @@ mod enrollment;
 mod errors;
 mod flows;
 mod groups;
+mod identities;
 mod js;
 mod jwks;
 mod managed;

@@ -43,7 +43,7 @@ pub async fn identifiers_are_imported_searched_and_deleted(store: Arc<dyn Store>
     // Again without overwrite: kept as it was; with overwrite: replaced, same id.
     let again = identity("CONTOSO,LAPTOP7,SN1", "second");
     let kept = store
-        .import_identities(&t, &[again.clone()], false, T0)
+        .import_identities(&t, std::slice::from_ref(&again), false, T0)
         .await
         .unwrap();
     assert_eq!(
