@@ -7,6 +7,7 @@
 mod auth;
 mod clock;
 pub mod delay;
+pub mod device_code;
 pub mod directory;
 pub mod enrollment;
 pub mod groups;
@@ -25,15 +26,15 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::DirectoryDevice;
 pub use groups::{Group, GroupPatch, MemberKind, Membership};
 pub use model::{
-    Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, EnrollmentState,
-    ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE, NewImportedDevice,
-    ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
+    AppCertificate, Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch,
+    EnrollmentState, ImportState, ImportStatus, ImportedDevice, NO_MANAGED_DEVICE,
+    NewImportedDevice, ProfileAssignment, Upload, UploadStatus, UserlessEnrollmentStatus,
 };
 pub use store::{
-    AddAssignment, AddMember, ApplicationStore, Cursor, DeviceStore, DirectoryKey, DirectoryStore,
-    EnrollmentConfigurationStore, GroupStore, GroupWrite, ImportBatch, ImportStore,
-    ImportedIdentityStore, ManagedDeviceStore, OrganizationStore, Page, PageRequest, ProcessReport,
-    ProfileStore, RegistrationStore, SettingsStore, SortValue, Store, StoreError, ThrottleStore,
-    UploadTarget, UserStore,
+    AddAssignment, AddMember, ApplicationStore, CodeDecision, Cursor, DeviceCodeStore, DeviceStore,
+    DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
+    ImportBatch, ImportStore, ImportedIdentityStore, ManagedDeviceStore, OrganizationStore, Page,
+    PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store,
+    StoreError, ThrottleStore, UploadTarget, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -352,6 +352,23 @@ pub struct Application {
     /// Application permissions granted (`roles` in its tokens).
     pub roles: Vec<String>,
     pub created_at: OffsetDateTime,
+    /// Certificates whose keys may sign its client assertions.
+    pub certificates: Vec<AppCertificate>,
+}
+
+/// A certificate registered on an application (its public part, as Entra keeps a key
+/// credential): the key that signs a client assertion is found by either thumbprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppCertificate {
+    /// SHA-1 of the DER encoding (`x5t`, and the thumbprint Windows shows).
+    pub sha1: Vec<u8>,
+    /// SHA-256 of the DER encoding (`x5t#S256`).
+    pub sha256: Vec<u8>,
+    /// The certificate, DER-encoded.
+    pub der: Vec<u8>,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub added_at: OffsetDateTime,
 }
 
 impl std::fmt::Debug for Application {

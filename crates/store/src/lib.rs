@@ -4,6 +4,7 @@
 //! run one implementation ([`SqlStore`]); migrations are embedded and run by [`open`].
 
 mod applications;
+mod device_codes;
 mod devices;
 mod directory;
 mod enrollment;

@@ -5,11 +5,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::TenantId;
+mod device_code;
 mod enrollment;
 mod entra;
 mod identities;
 mod managed;
 
+pub use device_code::{CodeDecision, DeviceCodeStore};
 pub use enrollment::EnrollmentConfigurationStore;
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
@@ -18,8 +20,8 @@ pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
 
 use crate::model::{
-    Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch, ImportedDevice,
-    NewImportedDevice, ProfileAssignment, Upload,
+    AppCertificate, Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch,
+    ImportedDevice, NewImportedDevice, ProfileAssignment, Upload,
 };
 
 /// Why a store operation failed.
@@ -147,6 +149,7 @@ pub trait Store:
     + ManagedDeviceStore
     + EnrollmentConfigurationStore
     + ImportedIdentityStore
+    + DeviceCodeStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -168,6 +171,7 @@ impl<T> Store for T where
         + ManagedDeviceStore
         + EnrollmentConfigurationStore
         + ImportedIdentityStore
+        + DeviceCodeStore
         + Send
         + Sync
         + std::fmt::Debug
@@ -398,12 +402,21 @@ pub trait ApplicationStore: Send + Sync {
     async fn add_application(&self, tenant: &TenantId, app: &Application)
     -> Result<(), StoreError>;
 
-    /// A registered application.
+    /// A registered application, with its certificates.
     async fn get_application(
         &self,
         tenant: &TenantId,
         client_id: Uuid,
     ) -> Result<Option<Application>, StoreError>;
+
+    /// Registers one more certificate on an application; false when there is no such
+    /// application. A certificate it has already is left as it is.
+    async fn add_certificate(
+        &self,
+        tenant: &TenantId,
+        client_id: Uuid,
+        certificate: &AppCertificate,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Request counters shared by every instance, for throttling.

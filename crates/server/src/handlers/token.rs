@@ -56,6 +56,7 @@ pub fn new_application(
             secret_salt: salt.to_vec(),
             roles,
             created_at: now,
+            certificates: Vec::new(),
         },
         secret,
     ))

@@ -11,6 +11,7 @@ mod groups;
 mod identities;
 mod instances;
 mod managed;
+mod sign_in;
 mod upgrade;
 mod users;
 
@@ -90,6 +91,8 @@ on_every_backend!(
     managed::managed_devices_are_found_wiped_and_deleted,
     enrollment::enrollment_configurations_keep_their_order,
     identities::identifiers_are_imported_searched_and_deleted,
+    sign_in::applications_keep_their_certificates,
+    sign_in::device_codes_give_one_token_each,
 );
 
 #[tokio::test]

@@ -1,0 +1,49 @@
+//! The store of device codes.
+
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::device_code::{DeviceCode, Poll, SignedInUser};
+
+/// An admin's decision on a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeDecision {
+    Approve(SignedInUser),
+    Decline,
+}
+
+/// Device codes of every tenant (a user code is typed without its tenant).
+#[async_trait::async_trait]
+pub trait DeviceCodeStore: Send + Sync {
+    async fn put_device_code(&self, code: &DeviceCode) -> Result<(), StoreError>;
+
+    /// The codes nobody has decided yet that have not expired, oldest first.
+    async fn pending_device_codes(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<DeviceCode>, StoreError>;
+
+    /// The pending, unexpired code with this user code, if any.
+    async fn find_device_code(
+        &self,
+        user_code: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<DeviceCode>, StoreError>;
+
+    /// Decides the pending, unexpired code with this user code; `None` when there is none.
+    async fn decide_device_code(
+        &self,
+        user_code: &str,
+        decision: &CodeDecision,
+        now: OffsetDateTime,
+    ) -> Result<Option<DeviceCode>, StoreError>;
+
+    /// A poll by the client holding the code (its hash): the decision of
+    /// [`crate::device_code::poll`], made under a lock so that one code gives one token.
+    async fn redeem_device_code(
+        &self,
+        tenant: &str,
+        device_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<(Poll, Option<DeviceCode>), StoreError>;
+}
