@@ -7,6 +7,7 @@
 
 mod admin;
 mod csvfile;
+mod device_codes;
 mod devices;
 mod graph;
 mod hash;
@@ -44,6 +45,9 @@ enum Command {
     /// Applications for the client-credentials token endpoint.
     #[command(subcommand)]
     App(admin::AppCommand),
+    /// Device codes of the device-code sign-in waiting for an admin: list, approve, deny.
+    #[command(subcommand)]
+    DeviceCode(device_codes::DeviceCodeCommand),
     /// Import Autopilot CSV files: checked offline, sent in batches, followed until every
     /// device is registered or failed, reported line by line.
     Import(Box<import::ImportArgs>),
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Token(args) => serve::token(args),
         Command::GroupId(args) => admin::group_id(args),
         Command::App(command) => admin::app(command),
+        Command::DeviceCode(command) => device_codes::run(command),
         Command::Migrate(args) => serve::migrate(args),
         Command::Hash(command) => hash::run(command),
         Command::Import(args) => import::run(*args),

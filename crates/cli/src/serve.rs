@@ -202,16 +202,7 @@ pub struct TokenArgs {
     pub data: DataDirArg,
 }
 
-/// What development tokens and new applications hold unless told otherwise: what
-/// Get-WindowsAutopilotInfo asks for, as far as this server serves it.
-const DEV_PERMISSIONS: &[&str] = &[
-    "DeviceManagementServiceConfig.ReadWrite.All",
-    "Device.ReadWrite.All",
-    "Group.ReadWrite.All",
-    "GroupMember.ReadWrite.All",
-    "User.ReadWrite.All",
-    "Organization.Read.All",
-];
+use auth::DEFAULT_PERMISSIONS as DEV_PERMISSIONS;
 
 pub(crate) fn dev_permissions() -> Vec<String> {
     DEV_PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
@@ -239,6 +230,8 @@ pub fn token(args: TokenArgs) -> Result<ExitCode> {
         roles: args.roles,
         lifetime: time::Duration::hours(i64::from(args.hours)),
         now: time::OffsetDateTime::now_utc(),
+        user: None,
+        app_name: None,
     };
     let token = auth::mint(&key, &request).context("cannot sign the token")?;
     crate::output::error_line(&format!(
@@ -386,6 +379,8 @@ async fn run(args: ServeArgs) -> Result<()> {
             roles: Vec::new(),
             lifetime: time::Duration::hours(24),
             now: time::OffsetDateTime::now_utc(),
+            user: None,
+            app_name: None,
         },
     )
     .context("cannot sign the start-up token")?;

@@ -19,6 +19,9 @@ pub const USER_CODE_LEN: usize = 9;
 /// The user an approved code signs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedInUser {
+    /// The tenant GUID the user belongs to (a code asked for under `organizations` or
+    /// `common` gets its tenant here).
+    pub tenant: String,
     pub id: Uuid,
     pub user_principal_name: String,
     pub display_name: String,
@@ -52,7 +55,8 @@ pub struct DeviceCode {
     /// SHA-256 of the `device_code` the client holds (the code itself is not kept).
     pub device_hash: Vec<u8>,
     pub user_code: String,
-    /// The tenant GUID, hyphenated.
+    /// The tenant of the path it was asked for under: a GUID, hyphenated, or `organizations`
+    /// or `common` (then the approval names the tenant); its polls come under the same.
     pub tenant: String,
     pub client_id: Uuid,
     /// The Graph permissions asked for (become `scp`), and whether `openid` was asked for.
@@ -134,6 +138,7 @@ mod tests {
     #[test]
     fn polls_follow_the_code() {
         let user = SignedInUser {
+            tenant: "t".into(),
             id: Uuid::nil(),
             user_principal_name: "a@b.c".into(),
             display_name: "A".into(),

@@ -128,9 +128,40 @@ pub struct Claims {
     pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
+    /// The signed-in user's object id (delegated tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `app` or `user`, as Graph's tokens say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idtyp: Option<String>,
+    /// `Connect-MgGraph` shows it as the context's app name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_displayname: Option<String>,
     #[serde(default)]
     pub ver: String,
 }
+
+/// The user a delegated token is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUser {
+    pub id: Uuid,
+    pub user_principal_name: String,
+    pub display_name: String,
+}
+
+/// What development tokens and new applications hold unless told otherwise (and what a
+/// device-code sign-in for `.default` gets): what Get-WindowsAutopilotInfo asks for, as far
+/// as this server serves it.
+pub const DEFAULT_PERMISSIONS: &[&str] = &[
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "Device.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "User.ReadWrite.All",
+    "Organization.Read.All",
+];
 
 /// What a token should say.
 #[derive(Debug, Clone)]
@@ -144,6 +175,10 @@ pub struct TokenRequest {
     pub roles: Vec<String>,
     pub lifetime: time::Duration,
     pub now: time::OffsetDateTime,
+    /// The signed-in user of a delegated token.
+    pub user: Option<TokenUser>,
+    /// The application's name (`app_displayname`).
+    pub app_name: Option<String>,
 }
 
 /// The tenant id a name stands for: a GUID as given (lower-cased), or for any other name a GUID
@@ -175,10 +210,49 @@ pub fn mint(
         azp: None,
         scp: (request.roles.is_empty()).then(|| request.scopes.join(" ")),
         roles: request.roles.clone(),
-        upn: None,
+        upn: request.user.as_ref().map(|u| u.user_principal_name.clone()),
+        oid: request.user.as_ref().map(|u| u.id.hyphenated().to_string()),
+        name: request.user.as_ref().map(|u| u.display_name.clone()),
+        idtyp: Some(
+            if request.roles.is_empty() {
+                "user"
+            } else {
+                "app"
+            }
+            .to_owned(),
+        ),
+        app_displayname: request.app_name.clone(),
         ver: "1.0".to_owned(),
         tid,
     };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key.encoding)
+}
+
+/// An OpenID Connect ID token for the user of a delegated `request` (the device-code grant
+/// with `openid`): `aud` is the client, as MSAL checks.
+pub fn mint_id_token(
+    key: &SigningKey,
+    request: &TokenRequest,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    let tid = tenant_guid(&request.tenant).hyphenated().to_string();
+    let iat = request.now.unix_timestamp();
+    let user = request.user.as_ref();
+    let oid = user
+        .map(|u| u.id.hyphenated().to_string())
+        .unwrap_or_default();
+    let claims = serde_json::json!({
+        "aud": request.app_id,
+        "iss": format!("https://login.microsoftonline.com/{tid}/v2.0"),
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + request.lifetime.whole_seconds(),
+        "name": user.map(|u| u.display_name.as_str()).unwrap_or_default(),
+        "oid": oid,
+        "preferred_username": user.map(|u| u.user_principal_name.as_str()).unwrap_or_default(),
+        "sub": oid,
+        "tid": tid,
+        "ver": "2.0",
+    });
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key.encoding)
 }
 
@@ -292,6 +366,8 @@ mod tests {
             roles: roles.iter().map(|s| s.to_string()).collect(),
             lifetime: time::Duration::hours(1),
             now: time::OffsetDateTime::now_utc(),
+            user: None,
+            app_name: None,
         }
     }
 

@@ -133,9 +133,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         )));
     }
     // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
-    if let Some(tenant) = handlers::token::tenant_of(req.uri().path()) {
+    if let Some((tenant, endpoint)) = handlers::token::endpoint_of(req.uri().path()) {
         let tenant = tenant.to_owned();
-        return token(state, &tenant, req).await;
+        return token(state, &tenant, endpoint, req).await;
+    }
+    if req.uri().path().eq_ignore_ascii_case("/devicelogin") && req.method() == Method::GET {
+        return Ok(handlers::token::sign_in_page());
     }
     // An unknown version is the gateway's 404 before anything else; other routing errors
     // come after authentication, as Graph's do.
@@ -176,8 +179,13 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     handlers::call(state, &ctx, &method, &body, dispatch_inner).await
 }
 
-/// `POST /{tenant}/oauth2/v2.0/token`.
-async fn token(state: &AppState, tenant: &str, req: Request) -> Result<Response, GraphError> {
+/// `POST /{tenant}/oauth2/v2.0/token` and `.../devicecode`.
+async fn token(
+    state: &AppState,
+    tenant: &str,
+    endpoint: handlers::token::Endpoint,
+    req: Request,
+) -> Result<Response, GraphError> {
     if req.method() != Method::POST {
         return Err(GraphError::method_not_allowed(
             req.method().as_str(),
@@ -185,11 +193,12 @@ async fn token(state: &AppState, tenant: &str, req: Request) -> Result<Response,
             "POST",
         ));
     }
+    let origin = origin(&req, state.config.scheme);
     let body = body::within(state, req.into_body(), 64 * 1024, || {
         GraphError::PayloadTooLarge("The token request is too large.".to_owned())
     })
     .await?;
-    Ok(handlers::token::issue(state, tenant, &body).await)
+    Ok(handlers::token::answer(state, tenant, endpoint, &origin, &body).await)
 }
 
 /// The caller, from its bearer token; its tenant and application join the request's span.

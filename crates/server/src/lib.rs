@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod certificates;
 pub mod dispatch;
 pub mod error;
 pub mod handlers;

@@ -11,7 +11,7 @@ use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id};
 use crate::time_codec::{from_micros, to_micros};
 
 const SELECT: &str = "SELECT device_hash, user_code, tenant, client_id, scopes, openid, \
-     created_at, expires_at, state, user_id, user_upn, user_name FROM device_codes";
+     created_at, expires_at, state, user_tenant, user_id, user_upn, user_name FROM device_codes";
 
 fn from_row(row: &Record) -> Result<DeviceCode, StoreError> {
     let state = match row.text(8)?.as_str() {
@@ -19,9 +19,10 @@ fn from_row(row: &Record) -> Result<DeviceCode, StoreError> {
         "declined" => CodeState::Declined,
         "redeemed" => CodeState::Redeemed,
         "approved" => CodeState::Approved(SignedInUser {
-            id: parse_id(&row.opt_text(9)?.unwrap_or_default())?,
-            user_principal_name: row.opt_text(10)?.unwrap_or_default(),
-            display_name: row.opt_text(11)?.unwrap_or_default(),
+            tenant: row.opt_text(9)?.unwrap_or_default(),
+            id: parse_id(&row.opt_text(10)?.unwrap_or_default())?,
+            user_principal_name: row.opt_text(11)?.unwrap_or_default(),
+            display_name: row.opt_text(12)?.unwrap_or_default(),
         }),
         other => {
             return Err(StoreError::Backend(format!(
@@ -49,14 +50,15 @@ fn set_state(device_hash: &[u8], state: &CodeState) -> Sql {
         _ => None,
     };
     Sql::with(
-        "UPDATE device_codes SET state = $2, user_id = $3, user_upn = $4, user_name = $5 \
-         WHERE device_hash = $1",
+        "UPDATE device_codes SET state = $2, user_id = $3, user_upn = $4, user_name = $5, \
+         user_tenant = $6 WHERE device_hash = $1",
         vec![
             device_hash.to_vec().into(),
             state.name().into(),
             user.map(|u| id_text(u.id)).into(),
             user.map(|u| u.user_principal_name.clone()).into(),
             user.map(|u| u.display_name.clone()).into(),
+            user.map(|u| u.tenant.clone()).into(),
         ],
     )
 }

@@ -6,6 +6,7 @@ mod hash;
 mod import;
 mod postgres;
 mod serve;
+mod sign_in;
 mod users;
 
 /// An HTTP client for the tests (with the TLS provider the build uses installed first).

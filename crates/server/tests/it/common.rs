@@ -343,6 +343,8 @@ impl Server {
                 roles: roles.iter().map(|s| s.to_string()).collect(),
                 lifetime: time::Duration::hours(1),
                 now: time::OffsetDateTime::now_utc(),
+                user: None,
+                app_name: None,
             },
         )
         .unwrap()

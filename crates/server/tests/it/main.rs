@@ -27,6 +27,7 @@ mod scripts;
 mod sdk;
 mod seed;
 mod settings;
+mod sign_in;
 mod tenants;
 mod throttle;
 mod token_endpoint;

@@ -24,6 +24,7 @@ CREATE TABLE device_codes (
     created_at    BIGINT NOT NULL,
     expires_at    BIGINT NOT NULL,
     state         TEXT COLLATE "C" NOT NULL,
+    user_tenant   TEXT COLLATE "C",
     user_id       TEXT COLLATE "C",
     user_upn      TEXT COLLATE "C",
     user_name     TEXT COLLATE "C"

@@ -24,6 +24,7 @@ CREATE TABLE device_codes (
     created_at    INTEGER NOT NULL,
     expires_at    INTEGER NOT NULL,
     state         TEXT    NOT NULL,
+    user_tenant   TEXT,
     user_id       TEXT,
     user_upn      TEXT,
     user_name     TEXT

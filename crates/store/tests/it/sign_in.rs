@@ -106,6 +106,7 @@ pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
     assert_eq!(poll("t1", a.device_hash.clone()).await, Poll::Pending);
     assert_eq!(poll("t2", a.device_hash.clone()).await, Poll::Unknown);
     let user = SignedInUser {
+        tenant: Uuid::new_v4().to_string(),
         id: Uuid::new_v4(),
         user_principal_name: "admin@contoso.test".into(),
         display_name: "Admin".into(),
