@@ -38,6 +38,31 @@ pub enum AppCommand {
     /// Register one more certificate on an application: its key may then sign client
     /// assertions (`Connect-MgGraph -AppId -CertificateThumbprint`).
     AddCertificate(AppCertificateArgs),
+    /// What an application's calls needed over a period, beside what its tokens carried: the
+    /// least set of permissions to grant, and those it may lose.
+    Permissions(AppPermissionsArgs),
+}
+
+/// Options of `app permissions`.
+#[derive(Debug, Args)]
+pub struct AppPermissionsArgs {
+    /// The application's client id (`appid` of its tokens; any client, registered or not).
+    pub client_id: String,
+
+    /// The tenant (name or GUID); default: every tenant the application called.
+    #[arg(long)]
+    pub tenant: Option<String>,
+
+    /// The period, in days back from today.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+
+    /// The report as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Options of `app add-certificate`.
@@ -110,6 +135,7 @@ pub fn app(command: AppCommand) -> Result<ExitCode> {
     match command {
         AppCommand::Add(args) => app_add(args),
         AppCommand::AddCertificate(args) => app_add_certificate(args),
+        AppCommand::Permissions(args) => crate::permissions::run(args),
     }
 }
 

@@ -13,6 +13,7 @@ mod graph;
 mod hash;
 mod import;
 mod output;
+mod permissions;
 mod progress;
 mod serve;
 mod tenants;

@@ -317,7 +317,9 @@ async fn run(args: ServeArgs) -> Result<()> {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         ..Default::default()
     };
+    let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
     let state = AppState {
+        usage: usage.clone(),
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
         jwks,
         store: store.clone(),
@@ -368,7 +370,8 @@ async fn run(args: ServeArgs) -> Result<()> {
         "autopilot-graph listening"
     );
     // Records still `unknown` from an earlier run are due already: the worker takes them first.
-    let registration = worker::spawn(store, clock, wake, args.membership_delay);
+    let registration = worker::spawn(store.clone(), clock, wake, args.membership_delay);
+    let flusher = autopilot_server::usage::spawn_flusher(usage.clone(), store.clone());
 
     let token = auth::mint(
         &key,
@@ -415,6 +418,8 @@ async fn run(args: ServeArgs) -> Result<()> {
     )
     .await;
     registration.stop().await;
+    flusher.abort();
+    autopilot_server::usage::flush(&usage, store.as_ref()).await;
     tracing::info!("autopilot-graph stopped");
     Ok(())
 }

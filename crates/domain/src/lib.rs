@@ -19,6 +19,7 @@ pub mod profiles;
 pub mod registration;
 mod store;
 pub mod sync;
+pub mod usage;
 pub mod users;
 
 pub use auth::{Access, Permission, Principal, TenantId};
@@ -35,6 +36,6 @@ pub use store::{
     DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
     ImportBatch, ImportStore, ImportedIdentityStore, ManagedDeviceStore, OrganizationStore, Page,
     PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store,
-    StoreError, ThrottleStore, UploadTarget, UserStore,
+    StoreError, ThrottleStore, UploadTarget, UsageStore, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

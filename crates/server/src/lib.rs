@@ -25,6 +25,7 @@ pub mod route;
 pub mod state;
 pub mod throttle;
 pub mod tls;
+pub mod usage;
 pub mod wire;
 pub mod worker;
 

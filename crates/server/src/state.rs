@@ -79,6 +79,8 @@ pub struct AppState {
     pub throttle: Arc<crate::throttle::Throttle>,
     /// `jwks` authentication; `None`: development tokens signed with `key`.
     pub jwks: Option<Arc<crate::jwks::JwksVerifier>>,
+    /// What each call needed, counted until the next flush to the store.
+    pub usage: Arc<crate::usage::UsageRecorder>,
 }
 
 /// Everything a handler needs to know about the request besides its body: what it addressed,

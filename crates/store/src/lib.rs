@@ -24,6 +24,7 @@ mod sql;
 mod sql_store;
 mod sqlite;
 mod time_codec;
+mod usage;
 mod users;
 
 use std::sync::Arc;

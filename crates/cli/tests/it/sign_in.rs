@@ -275,3 +275,52 @@ async fn device_codes_are_approved_with_the_cli() {
         "the server's log says how to approve"
     );
 }
+
+/// `app permissions` after a server run: the calls its dev token made, counted and flushed
+/// when the server stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn the_permission_report_reads_what_the_server_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let running = start_with(&data, &["--listen", "127.0.0.1:0"], &[]);
+    for path in [
+        "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+        "/v1.0/groups",
+        "/v1.0/groups",
+    ] {
+        let reply = crate::client()
+            .get(format!("{}{path}", running.base))
+            .bearer_auth(&running.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{path}");
+    }
+    stop(running);
+    let app = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+    let out = cli_ok(&data, &["app", "permissions", app, "--tenant", "default"]);
+    assert!(
+        out.contains("needed   DeviceManagementServiceConfig.Read.All, Group.Read.All"),
+        "{out}"
+    );
+    assert!(out.contains("unused   "), "{out}");
+    assert!(
+        out.contains("DeviceManagementServiceConfig.ReadWrite.All"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  GET /v1.0/groups\t2 calls\tGroup.Read.All"),
+        "{out}"
+    );
+    let json: Value =
+        serde_json::from_str(&cli_ok(&data, &["app", "permissions", app, "--json"])).unwrap();
+    assert_eq!(
+        json[0]["needed"],
+        json!(["DeviceManagementServiceConfig.Read.All", "Group.Read.All"])
+    );
+    let none = cli(
+        &data,
+        &["app", "permissions", "00000000-0000-0000-0000-000000000001"],
+    );
+    assert_eq!(none.status.code(), Some(2));
+}

@@ -10,6 +10,7 @@ mod enrollment;
 mod entra;
 mod identities;
 mod managed;
+mod usage;
 
 pub use device_code::{CodeDecision, DeviceCodeStore};
 pub use enrollment::EnrollmentConfigurationStore;
@@ -18,6 +19,7 @@ pub use entra::{
 };
 pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
+pub use usage::UsageStore;
 
 use crate::model::{
     AppCertificate, Application, AutopilotDevice, DeletedDevice, DeploymentProfile, DevicePatch,
@@ -150,6 +152,7 @@ pub trait Store:
     + EnrollmentConfigurationStore
     + ImportedIdentityStore
     + DeviceCodeStore
+    + UsageStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -172,6 +175,7 @@ impl<T> Store for T where
         + EnrollmentConfigurationStore
         + ImportedIdentityStore
         + DeviceCodeStore
+        + UsageStore
         + Send
         + Sync
         + std::fmt::Debug

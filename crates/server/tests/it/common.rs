@@ -39,6 +39,7 @@ pub struct Server {
     wake: Wake,
     worker: Mutex<Option<WorkerHandle>>,
     membership_delay: time::Duration,
+    usage: Arc<autopilot_server::usage::UsageRecorder>,
 }
 
 #[derive(Debug)]
@@ -224,6 +225,7 @@ impl Server {
         };
         let wake = Wake::new();
         let membership_delay = config.membership_delay;
+        let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
         let state = AppState {
             store: store.clone(),
             clock: clock.clone(),
@@ -232,6 +234,7 @@ impl Server {
             jwks,
             config,
             wake: wake.clone(),
+            usage: usage.clone(),
         };
         let worker = worker::spawn(store.clone(), clock.clone(), wake.clone(), membership_delay);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -254,7 +257,14 @@ impl Server {
             wake,
             worker: Mutex::new(Some(worker)),
             membership_delay,
+            usage,
         }
+    }
+
+    /// Writes the permission usage counted so far to the store, as the server does every few
+    /// seconds.
+    pub async fn flush_usage(&self) {
+        autopilot_server::usage::flush(&self.usage, self.store.as_ref()).await;
     }
 
     /// The store behind the server (to register applications, say).

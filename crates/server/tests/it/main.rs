@@ -21,6 +21,7 @@ mod managed;
 mod odata;
 mod organization;
 mod paging;
+mod permissions;
 mod profiles;
 mod registration;
 mod scripts;

@@ -13,6 +13,7 @@ mod instances;
 mod managed;
 mod sign_in;
 mod upgrade;
+mod usage;
 mod users;
 
 use std::sync::Arc;
@@ -93,6 +94,7 @@ on_every_backend!(
     identities::identifiers_are_imported_searched_and_deleted,
     sign_in::applications_keep_their_certificates,
     sign_in::device_codes_give_one_token_each,
+    usage::usage_counts_add_up,
 );
 
 #[tokio::test]
