@@ -12,6 +12,7 @@ mod devices;
 mod graph;
 mod hash;
 mod import;
+mod load;
 mod output;
 mod permissions;
 mod progress;

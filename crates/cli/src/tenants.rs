@@ -18,6 +18,9 @@ pub enum TenantCommand {
     /// Set a tenant's organization: its display name and verified domains (the initial
     /// NAME.onmicrosoft.com domain is always there); prints the domains.
     Set(TenantSetArgs),
+    /// Load a copy of a real tenant: registered devices, deployment profiles and groups from
+    /// the JSON of Graph list calls or `Get-AutopilotDevice | ConvertTo-Json`, their ids kept.
+    Load(crate::load::TenantLoadArgs),
 }
 
 /// Options of `tenant set`.
@@ -44,7 +47,10 @@ pub struct TenantSetArgs {
 }
 
 pub fn run(command: TenantCommand) -> Result<ExitCode> {
-    let TenantCommand::Set(args) = command;
+    let args = match command {
+        TenantCommand::Set(args) => args,
+        TenantCommand::Load(args) => return crate::load::run(args),
+    };
     current_thread()?.block_on(async {
         let url = args.database.url()?;
         let store = autopilot_store::open(&url)

@@ -34,8 +34,9 @@ pub use model::{
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, CodeDecision, Cursor, DeviceCodeStore, DeviceStore,
     DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
-    ImportBatch, ImportStore, ImportedIdentityStore, ManagedDeviceStore, OrganizationStore, Page,
-    PageRequest, ProcessReport, ProfileStore, RegistrationStore, SettingsStore, SortValue, Store,
-    StoreError, ThrottleStore, UploadTarget, UsageStore, UserStore,
+    ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
+    OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore,
+    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget, UsageStore,
+    UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

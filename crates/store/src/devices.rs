@@ -3,9 +3,10 @@
 
 use async_trait::async_trait;
 use autopilot_domain::{
-    AutopilotDevice, DeletedDevice, DevicePatch, DeviceStore, EnrollmentState, Page, PageRequest,
-    StoreError, TenantId, UserlessEnrollmentStatus,
+    AutopilotDevice, DeletedDevice, DevicePatch, DeviceStore, EnrollmentState, LoadOutcome, Page,
+    PageRequest, StoreError, TenantId, UserlessEnrollmentStatus,
 };
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::lower::Table;
@@ -105,6 +106,18 @@ async fn delete_registered(
 
 #[async_trait]
 impl<B: Backend> DeviceStore for SqlStore<B> {
+    async fn load_devices(
+        &self,
+        tenant: &TenantId,
+        devices: &[AutopilotDevice],
+        now: OffsetDateTime,
+    ) -> Result<Vec<LoadOutcome>, StoreError> {
+        let mut tx = self.backend.write().await?;
+        let outcomes = crate::load::load_devices(&mut tx, tenant, devices, now).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
     async fn get_device(
         &self,
         tenant: &TenantId,
@@ -165,7 +178,7 @@ impl<B: Backend> DeviceStore for SqlStore<B> {
         tenant: &TenantId,
         id: Uuid,
         patch: &DevicePatch,
-        now: time::OffsetDateTime,
+        now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut qb = Sql::new("UPDATE autopilot_devices SET tenant = tenant");
         let mut set = |column: &str, value: &Option<String>| {

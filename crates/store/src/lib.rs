@@ -12,6 +12,7 @@ mod groups;
 mod identities;
 mod imports;
 mod listing;
+mod load;
 mod lower;
 mod managed;
 mod memberships;

@@ -4,6 +4,7 @@
 
 mod hash;
 mod import;
+mod load;
 mod postgres;
 mod serve;
 mod sign_in;

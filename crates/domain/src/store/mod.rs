@@ -283,6 +283,16 @@ pub trait RegistrationStore: Send + Sync {
     }
 }
 
+/// What loading one device did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadOutcome {
+    Loaded,
+    /// The tenant has a device with this id.
+    IdTaken,
+    /// The hardware is registered already (in this tenant or another).
+    HardwareTaken,
+}
+
 /// Registered devices (`windowsAutopilotDeviceIdentity`) and what their actions change.
 #[async_trait::async_trait]
 pub trait DeviceStore: Send + Sync {
@@ -321,6 +331,17 @@ pub trait DeviceStore: Send + Sync {
         patch: &DevicePatch,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+
+    /// Writes registered devices brought from an export of another tenant (`autopilot-graph
+    /// tenant load`), each with its Entra device object, in one transaction; a device whose id
+    /// the tenant has, or whose hardware is registered anywhere, is skipped. Says per device
+    /// what happened.
+    async fn load_devices(
+        &self,
+        tenant: &TenantId,
+        devices: &[AutopilotDevice],
+        now: OffsetDateTime,
+    ) -> Result<Vec<LoadOutcome>, StoreError>;
 
     /// `deleteDevices`: deregisters the devices with these serial numbers (case-insensitive),
     /// all in one transaction, and says per serial what happened.

@@ -235,3 +235,50 @@ pub async fn entra_device_queries(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(page.items.len(), 1);
 }
+
+/// `tenant load`: devices from an export, with their Entra objects; what is there already is
+/// skipped; an Entra device id named twice gets a new one.
+pub async fn loaded_devices_get_their_entra_objects(store: Arc<dyn Store>) {
+    let t = TenantId::new("loaded");
+    let registered = register(&store, &TenantId::new("loaded-other"), &["L-001"]).await;
+    let other = store
+        .get_device(&TenantId::new("loaded-other"), registered[0])
+        .await
+        .unwrap()
+        .unwrap();
+    let shared_entra = Uuid::new_v4().to_string();
+    let device = |serial: &str, hardware_key: &str| autopilot_domain::AutopilotDevice {
+        id: Uuid::new_v4(),
+        hardware_key: hardware_key.into(),
+        serial_number: serial.into(),
+        azure_ad_device_id: shared_entra.clone(),
+        group_tag: "Loaded".into(),
+        ..other.clone()
+    };
+    let a = device("L-100", "serial:7:CONTOSO:L-100");
+    let b = device("L-101", "serial:7:CONTOSO:L-101");
+    let taken = device("L-001", &other.hardware_key);
+    let outcomes = store
+        .load_devices(&t, &[a.clone(), b.clone(), taken, a.clone()], T0)
+        .await
+        .unwrap();
+    use autopilot_domain::LoadOutcome::{HardwareTaken, IdTaken, Loaded};
+    assert_eq!(outcomes, [Loaded, Loaded, HardwareTaken, IdTaken]);
+    let got_a = store.get_device(&t, a.id).await.unwrap().unwrap();
+    let got_b = store.get_device(&t, b.id).await.unwrap().unwrap();
+    assert_eq!(got_a.azure_ad_device_id, shared_entra);
+    assert_ne!(
+        got_b.azure_ad_device_id, shared_entra,
+        "one Entra id names one object"
+    );
+    for d in [&got_a, &got_b] {
+        let object = store
+            .get_directory_device(&t, &DirectoryKey::DeviceId(d.azure_ad_device_id.clone()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(object.autopilot_id, Some(d.id));
+        assert_eq!(object.physical_ids[0], "[OrderId]:Loaded");
+    }
+    assert_eq!(store.count_devices(&t, None).await.unwrap(), 2);
+}

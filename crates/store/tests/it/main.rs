@@ -84,6 +84,7 @@ on_every_backend!(
     directory::registration_creates_entra_devices,
     directory::entra_devices_follow_their_autopilot_device,
     directory::entra_device_queries,
+    directory::loaded_devices_get_their_entra_objects,
     groups::groups_are_listed_and_filtered,
     groups::dynamic_groups_follow_their_rules_after_the_delay,
     groups::assigned_members_are_added_and_removed,
