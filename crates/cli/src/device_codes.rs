@@ -131,7 +131,7 @@ async fn approve(args: ApproveArgs) -> Result<ExitCode> {
         display_name: user.display_name.clone(),
     };
     match store
-        .decide_device_code(&code.user_code, &CodeDecision::Approve(signed_in), now)
+        .decide_device_code(&code.device_hash, &CodeDecision::Approve(signed_in), now)
         .await?
     {
         Some(_) => {
@@ -148,14 +148,17 @@ async fn approve(args: ApproveArgs) -> Result<ExitCode> {
 async fn deny(args: DenyArgs) -> Result<ExitCode> {
     let store = open(&args.database).await?;
     let now = time::OffsetDateTime::now_utc();
+    let Some(code) = store.find_device_code(&args.code, now).await? else {
+        bail!("no device code '{}' is waiting", args.code);
+    };
     match store
-        .decide_device_code(&args.code, &CodeDecision::Decline, now)
+        .decide_device_code(&code.device_hash, &CodeDecision::Decline, now)
         .await?
     {
         Some(code) => {
             println!("declined {}", code.user_code);
             Ok(ExitCode::SUCCESS)
         }
-        None => bail!("no device code '{}' is waiting", args.code),
+        None => bail!("the code '{}' was decided or expired meanwhile", args.code),
     }
 }

@@ -56,14 +56,12 @@ fn objects(value: Value, hint: Option<Kind>, out: &mut Vec<(Option<Kind>, Map<St
             }
         }
         Value::Object(o) => match member(&o, "value") {
-            Some(Value::Array(_)) => {
+            Some(items @ Value::Array(_)) => {
                 let hint = member(&o, "@odata.context")
                     .and_then(Value::as_str)
                     .and_then(kind_of_context)
                     .or(hint);
-                if let Some(items) = o.get("value").or_else(|| o.get("Value")).cloned() {
-                    objects(items, hint, out);
-                }
+                objects(items.clone(), hint, out);
             }
             _ => out.push((hint, o)),
         },

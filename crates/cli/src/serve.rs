@@ -418,8 +418,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     )
     .await;
     registration.stop().await;
-    flusher.abort();
-    autopilot_server::usage::flush(&usage, store.as_ref()).await;
+    flusher.stop().await;
     tracing::info!("autopilot-graph stopped");
     Ok(())
 }

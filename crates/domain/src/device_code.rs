@@ -15,6 +15,20 @@ pub const INTERVAL_SECONDS: i64 = 5;
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /// A user code's length (Entra's are nine characters).
 pub const USER_CODE_LEN: usize = 9;
+/// The most codes a tenant may have waiting at once.
+pub const MAX_PENDING: u64 = 50;
+
+/// Public clients that sign users in with device codes without being registered in the
+/// tenant, as Microsoft's first-party applications are present in every tenant: Microsoft
+/// Graph Command Line Tools (Connect-MgGraph), Azure CLI, Azure PowerShell, Visual Studio Code
+/// and the Intune PowerShell application of the older modules.
+pub const PUBLIC_CLIENTS: [Uuid; 5] = [
+    uuid::uuid!("14d82eec-204b-4c2f-b7e8-296a70dab67e"),
+    uuid::uuid!("04b07795-8ddb-461a-bbee-02f9e1bf7b46"),
+    uuid::uuid!("1950a258-227b-4e31-a9cf-717495945fc2"),
+    uuid::uuid!("aebc6443-996d-45c2-90f0-388ff96faa56"),
+    uuid::uuid!("d1ddf0e4-d672-4dae-b554-9d5bdfd93547"),
+];
 
 /// The user an approved code signs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +96,9 @@ pub enum Poll {
     Granted(SignedInUser),
 }
 
-/// The answer to a poll for `code` at `now`.
-pub fn poll(code: Option<&DeviceCode>, now: OffsetDateTime) -> Poll {
-    let Some(code) = code else {
+/// The answer to a poll by `client` for `code` at `now` (another client's code is no code).
+pub fn poll(code: Option<&DeviceCode>, client: Uuid, now: OffsetDateTime) -> Poll {
+    let Some(code) = code.filter(|c| c.client_id == client) else {
         return Poll::Unknown;
     };
     match &code.state {
@@ -143,26 +157,33 @@ mod tests {
             user_principal_name: "a@b.c".into(),
             display_name: "A".into(),
         };
-        assert_eq!(poll(None, at(1)), Poll::Unknown);
-        assert_eq!(poll(Some(&code(CodeState::Pending)), at(1)), Poll::Pending);
+        assert_eq!(poll(None, Uuid::nil(), at(1)), Poll::Unknown);
         assert_eq!(
-            poll(Some(&code(CodeState::Pending)), at(900)),
+            poll(Some(&code(CodeState::Pending)), Uuid::nil(), at(1)),
+            Poll::Pending
+        );
+        assert_eq!(
+            poll(Some(&code(CodeState::Pending)), Uuid::nil(), at(900)),
             Poll::Expired
         );
         assert_eq!(
-            poll(Some(&code(CodeState::Approved(user.clone()))), at(899)),
+            poll(
+                Some(&code(CodeState::Approved(user.clone()))),
+                Uuid::nil(),
+                at(899)
+            ),
             Poll::Granted(user.clone())
         );
         assert_eq!(
-            poll(Some(&code(CodeState::Approved(user))), at(901)),
+            poll(Some(&code(CodeState::Approved(user))), Uuid::nil(), at(901)),
             Poll::Expired
         );
         assert_eq!(
-            poll(Some(&code(CodeState::Declined)), at(1)),
+            poll(Some(&code(CodeState::Declined)), Uuid::nil(), at(1)),
             Poll::Declined
         );
         assert_eq!(
-            poll(Some(&code(CodeState::Redeemed)), at(1)),
+            poll(Some(&code(CodeState::Redeemed)), Uuid::nil(), at(1)),
             Poll::Redeemed
         );
     }

@@ -161,7 +161,8 @@ impl EnrollmentConfiguration {
 pub enum EnrollmentChange {
     /// A new configuration; it comes last.
     Create(EnrollmentConfiguration),
-    /// New settings, name and description for the configuration with this GUID.
+    /// New settings, name and description for the configuration with this GUID, made over
+    /// its `version` (a configuration at another version is [`EnrollmentRefusal::Changed`]).
     Update(EnrollmentConfiguration),
     Delete(Uuid),
     SetPriority(Uuid, i32),
@@ -177,6 +178,8 @@ pub enum EnrollmentRefusal {
     Default(&'static str),
     /// The priority is not one a configuration can take.
     Priority(i32),
+    /// An update read a version that has changed since.
+    Changed,
 }
 
 /// Applies `change` to all of a tenant's configurations (the default among them), at `now`;
@@ -204,6 +207,9 @@ pub fn apply(
         EnrollmentChange::Update(new) => {
             let at = find(all, new.guid)?;
             let old = &mut all[at];
+            if old.version != new.version {
+                return Err(EnrollmentRefusal::Changed);
+            }
             if old.is_default
                 && (new.display_name != old.display_name || new.description != old.description)
             {
@@ -452,6 +458,11 @@ mod tests {
                 at()
             ),
             Err(EnrollmentRefusal::NotFound)
+        );
+        // An update made over the version before that one is refused.
+        assert_eq!(
+            apply(&mut all, EnrollmentChange::Update(d.clone()), at()),
+            Err(EnrollmentRefusal::Changed)
         );
     }
 

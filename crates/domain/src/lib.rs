@@ -35,7 +35,7 @@ pub use store::{
     AddAssignment, AddMember, ApplicationStore, CodeDecision, Cursor, DeviceCodeStore, DeviceStore,
     DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
     ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
-    OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore, RegistrationStore,
+    OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore, PutCode, RegistrationStore,
     SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget, UsageStore,
     UserStore,
 };

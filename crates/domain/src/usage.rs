@@ -30,29 +30,29 @@ pub struct Usage {
     pub last_at: OffsetDateTime,
 }
 
-/// A path with its keys as `{id}`: the versions, entity sets, navigation properties, actions
-/// (`microsoft.graph.wipe`) and `$count`/`$ref` stay; anything else is a key.
-pub fn operation(method: &str, path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
-        out.push('/');
-        let (name, key) = match segment.split_once('(') {
-            Some((name, _)) => (name, true),
-            None => (segment, false),
-        };
-        let plain = name == "v1.0"
-            || name.starts_with('$')
-            || (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic() || c == '.'));
-        if plain {
-            out.push_str(name);
-            if key {
-                out.push_str("/{id}");
+/// An operation's name: the method, the version and the routed resource as the server
+/// describes it, its keys (every quoted value) written `{id}`, so that one kind of call has one
+/// name whatever the case or the keys of its path
+/// (`GET /beta Devices(Item { key: {id} })`).
+pub fn operation(method: &str, version: &str, resource: &str) -> String {
+    let mut out = format!("{method} /{version} ");
+    let mut chars = resource.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("{id}");
+        let mut escaped = false;
+        for c in chars.by_ref() {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => break,
+                _ => escaped = false,
             }
-        } else {
-            out.push_str("{id}");
         }
     }
-    format!("{method} {out}")
+    out
 }
 
 /// Days since 1970-01-01 of an instant.
@@ -196,28 +196,22 @@ mod tests {
     }
 
     #[test]
-    fn operations_name_their_paths_without_keys() {
+    fn operations_name_their_resources_without_keys() {
         assert_eq!(
-            operation(
-                "GET",
-                "/beta/deviceManagement/windowsAutopilotDeviceIdentities/3f2a4b1c-0000-4000-8000-000000000001"
-            ),
-            "GET /beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}"
+            operation("GET", "beta", r#"Devices(Item { key: "3f2a-\"x" })"#),
+            "GET /beta Devices(Item { key: {id} })"
         );
         assert_eq!(
             operation(
-                "POST",
-                "/v1.0/deviceManagement/managedDevices('x1')/microsoft.graph.wipe"
+                "DELETE",
+                "v1.0",
+                r#"Groups(MemberRef { key: "g", member: "d" })"#
             ),
-            "POST /v1.0/deviceManagement/managedDevices/{id}/microsoft.graph.wipe"
+            "DELETE /v1.0 Groups(MemberRef { key: {id}, member: {id} })"
         );
         assert_eq!(
-            operation("DELETE", "/v1.0/groups/g-1/members/d-2/$ref"),
-            "DELETE /v1.0/groups/{id}/members/{id}/$ref"
-        );
-        assert_eq!(
-            operation("GET", "/v1.0/users/adele@contoso.com"),
-            "GET /v1.0/users/{id}"
+            operation("GET", "v1.0", "Groups(List)"),
+            "GET /v1.0 Groups(List)"
         );
     }
 

@@ -346,6 +346,12 @@ pub fn authenticate(key: &SigningKey, header: Option<&str>) -> Result<Principal,
     let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
         .map_err(|e| describe(&e))?
         .claims;
+    // This key signs v1.0 access tokens and v2.0 ID tokens: only the first are bearer tokens.
+    if claims.ver != "1.0" {
+        return Err(AuthError::Invalid(
+            "the token is not an access token.".into(),
+        ));
+    }
     let issuers: Vec<String> = crate::jwks::DEFAULT_ISSUERS
         .iter()
         .map(|s| (*s).to_owned())

@@ -156,7 +156,7 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     let target = routed?;
     let method = req.method().clone();
     let spec = target.resource.spec();
-    admit(state, req.uri().path(), &target, &spec, &method, &principal).await?;
+    admit(state, &target, &spec, &method, &principal).await?;
     let options = query::parse(req.uri().query())?;
     query::check_options(&options, spec.options, target.version)?;
     let ctx = Ctx {
@@ -220,7 +220,6 @@ async fn authenticated(
 /// The method (405), the request budget (429) and the permissions (403).
 async fn admit(
     state: &AppState,
-    path: &str,
     target: &Target,
     spec: &Spec,
     method: &Method,
@@ -255,14 +254,14 @@ async fn admit(
     }
     let needed = spec.required(method);
     let allowed = needed.is_empty() || principal.has_any(needed);
-    state.usage.record(
-        principal,
+    let operation = autopilot_domain::usage::operation(
         method.as_str(),
-        path,
-        needed,
-        allowed,
-        state.clock.now(),
+        target.version.as_str(),
+        &format!("{:?}", target.resource),
     );
+    state
+        .usage
+        .record(principal, operation, needed, allowed, state.clock.now());
     if !allowed {
         let names: Vec<&str> = needed.iter().map(|p| p.name()).collect();
         return Err(GraphError::forbidden(&names));

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autopilot_domain::usage::{self, Usage};
+
 use autopilot_domain::{Permission, Principal, Store};
 use time::OffsetDateTime;
 
@@ -39,12 +40,12 @@ pub struct UsageRecorder {
 }
 
 impl UsageRecorder {
-    /// Counts one call of `principal` to `path` that `needed` one of those permissions.
+    /// Counts one call of `principal` to `operation` ([`usage::operation`]) that `needed` one
+    /// of those permissions.
     pub fn record(
         &self,
         principal: &Principal,
-        method: &str,
-        path: &str,
+        operation: String,
         needed: &[Permission],
         allowed: bool,
         now: OffsetDateTime,
@@ -61,7 +62,7 @@ impl UsageRecorder {
             tenant: principal.tenant.as_str().to_owned(),
             app_id: principal.app_id.clone(),
             day: usage::day_of(now),
-            operation: usage::operation(method, path),
+            operation,
             needed: needed.iter().map(|p| p.name().to_owned()).collect(),
             carried,
         };
@@ -136,17 +137,45 @@ pub async fn flush(recorder: &UsageRecorder, store: &dyn Store) {
     }
 }
 
-/// Flushes every [`FLUSH_EVERY`] until the task is aborted.
-pub fn spawn_flusher(
+/// The task that flushes every [`FLUSH_EVERY`].
+#[derive(Debug)]
+pub struct Flusher {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio_util::sync::CancellationToken,
     recorder: Arc<UsageRecorder>,
     store: Arc<dyn Store>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        tick.tick().await;
-        loop {
+}
+
+impl Flusher {
+    /// Stops the task between two flushes (a flush under way ends first), then flushes what
+    /// is left.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+        flush(&self.recorder, self.store.as_ref()).await;
+    }
+}
+
+/// Flushes every [`FLUSH_EVERY`] until [`Flusher::stop`].
+pub fn spawn_flusher(recorder: Arc<UsageRecorder>, store: Arc<dyn Store>) -> Flusher {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = {
+        let (recorder, store, stop) = (recorder.clone(), store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FLUSH_EVERY);
             tick.tick().await;
-            flush(&recorder, store.as_ref()).await;
-        }
-    })
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    _ = tick.tick() => flush(&recorder, store.as_ref()).await,
+                }
+            }
+        })
+    };
+    Flusher {
+        task,
+        stop,
+        recorder,
+        store,
+    }
 }

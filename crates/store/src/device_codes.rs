@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 use autopilot_domain::device_code::{self, CodeState, DeviceCode, Poll, SignedInUser};
-use autopilot_domain::{CodeDecision, DeviceCodeStore, StoreError};
+use autopilot_domain::{CodeDecision, DeviceCodeStore, PutCode, StoreError};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::sql::{Dialect, Exec, Record, Sql};
 use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id};
@@ -63,16 +64,11 @@ fn set_state(device_hash: &[u8], state: &CodeState) -> Sql {
     )
 }
 
-fn pending_by_user_code(user_code: &str, now: OffsetDateTime, lock: bool, d: Dialect) -> Sql {
-    let lock = if lock && d == Dialect::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+fn pending_by_user_code(user_code: &str, now: OffsetDateTime) -> Sql {
     Sql::with(
         &format!(
             "{SELECT} WHERE user_code = $1 AND expires_at > $2 AND state = 'pending' \
-             ORDER BY created_at DESC LIMIT 1{lock}"
+             ORDER BY created_at DESC LIMIT 1"
         ),
         vec![user_code.into(), to_micros(now).into()],
     )
@@ -80,7 +76,12 @@ fn pending_by_user_code(user_code: &str, now: OffsetDateTime, lock: bool, d: Dia
 
 #[async_trait]
 impl<B: Backend> DeviceCodeStore for SqlStore<B> {
-    async fn put_device_code(&self, c: &DeviceCode) -> Result<(), StoreError> {
+    async fn put_device_code(
+        &self,
+        c: &DeviceCode,
+        max_pending: u64,
+    ) -> Result<PutCode, StoreError> {
+        let now = to_micros(c.created_at);
         let mut tx = self.backend.write().await?;
         // Codes a day past their end are of no use to anyone: they go as new ones come.
         tx.exec(&Sql::with(
@@ -88,6 +89,30 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
             vec![to_micros(c.created_at - time::Duration::days(1)).into()],
         ))
         .await?;
+        let taken = tx
+            .row(&Sql::with(
+                "SELECT 1 FROM device_codes WHERE user_code = $1 AND expires_at > $2 \
+                 AND state = 'pending'",
+                vec![c.user_code.as_str().into(), now.into()],
+            ))
+            .await?
+            .is_some();
+        if taken {
+            return Ok(PutCode::UserCodeTaken);
+        }
+        let waiting = tx
+            .row(&Sql::with(
+                "SELECT count(*) FROM device_codes WHERE tenant = $1 AND expires_at > $2 \
+                 AND state = 'pending'",
+                vec![c.tenant.as_str().into(), now.into()],
+            ))
+            .await?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or_default();
+        if u64::try_from(waiting).unwrap_or_default() >= max_pending {
+            return Ok(PutCode::TooMany);
+        }
         tx.exec(&Sql::with(
             "INSERT INTO device_codes (device_hash, user_code, tenant, client_id, scopes, \
              openid, created_at, expires_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -104,7 +129,8 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
             ],
         ))
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(PutCode::Kept)
     }
 
     async fn pending_device_codes(
@@ -133,7 +159,7 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
         let code = device_code::normalize_user_code(user_code);
         self.backend
             .pool()
-            .row(&pending_by_user_code(&code, now, false, B::DIALECT))
+            .row(&pending_by_user_code(&code, now))
             .await?
             .as_ref()
             .map(from_row)
@@ -142,14 +168,22 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
 
     async fn decide_device_code(
         &self,
-        user_code: &str,
+        device_hash: &[u8],
         decision: &CodeDecision,
         now: OffsetDateTime,
     ) -> Result<Option<DeviceCode>, StoreError> {
-        let code = device_code::normalize_user_code(user_code);
+        let lock = match B::DIALECT {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        };
         let mut tx = self.backend.write().await?;
         let Some(row) = tx
-            .row(&pending_by_user_code(&code, now, true, B::DIALECT))
+            .row(&Sql::with(
+                &format!(
+                    "{SELECT} WHERE device_hash = $1 AND expires_at > $2 AND state = 'pending'{lock}"
+                ),
+                vec![device_hash.to_vec().into(), to_micros(now).into()],
+            ))
             .await?
         else {
             return Ok(None);
@@ -168,6 +202,7 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
     async fn redeem_device_code(
         &self,
         tenant: &str,
+        client: Uuid,
         device_hash: &[u8],
         now: OffsetDateTime,
     ) -> Result<(Poll, Option<DeviceCode>), StoreError> {
@@ -185,7 +220,7 @@ impl<B: Backend> DeviceCodeStore for SqlStore<B> {
             .as_ref()
             .map(from_row)
             .transpose()?;
-        let decision = device_code::poll(found.as_ref(), now);
+        let decision = device_code::poll(found.as_ref(), client, now);
         if matches!(decision, Poll::Granted(_)) {
             tx.exec(&set_state(device_hash, &CodeState::Redeemed))
                 .await?;

@@ -82,9 +82,23 @@ impl<B: Backend> ImportedIdentityStore for SqlStore<B> {
         overwrite: bool,
         now: OffsetDateTime,
     ) -> Result<Vec<ImportResult>, StoreError> {
+        // Written in key order, so that two imports at once lock their rows in one order
+        // (PostgreSQL); the results go back in the order given.
+        let mut order: Vec<usize> = (0..identities.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| {
+                let x = &identities[i];
+                (
+                    code(&IdentityType::ALL, x.identity_type),
+                    x.identifier.as_str(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
         let mut tx = self.backend.write().await?;
-        let mut results = Vec::with_capacity(identities.len());
-        for new in identities {
+        let mut results: Vec<Option<ImportResult>> = vec![None; identities.len()];
+        for at in order {
+            let new = &identities[at];
             let t = code(&IdentityType::ALL, new.identity_type);
             // Written unless it is there; the unique key decides between two calls at once.
             let written = tx
@@ -128,13 +142,13 @@ impl<B: Backend> ImportedIdentityStore for SqlStore<B> {
                 .row(&by_key(tenant, new.identity_type, &new.identifier))
                 .await?
                 .ok_or_else(|| StoreError::Backend("an imported identifier vanished".into()))?;
-            results.push(ImportResult {
+            results[at] = Some(ImportResult {
                 identity: from_row(&row)?,
                 status,
             });
         }
         tx.commit().await?;
-        Ok(results)
+        Ok(results.into_iter().flatten().collect())
     }
 
     async fn search_identities(

@@ -9,6 +9,9 @@ use crate::sql::{Dialect, Exec, Sql};
 use crate::sql_store::{Backend, SqlStore, Tx as _};
 use crate::time_codec::{from_micros, to_micros};
 
+/// How long counts are kept, in days.
+const RETENTION_DAYS: i64 = 90;
+
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace().map(str::to_owned).collect()
 }
@@ -20,8 +23,37 @@ impl<B: Backend> UsageStore for SqlStore<B> {
             Dialect::Sqlite => ("min", "max"),
             Dialect::Postgres => ("least", "greatest"),
         };
+        // In key order, so that instances flushing at once lock rows in one order
+        // (PostgreSQL).
+        let mut rows: Vec<&Usage> = usage.iter().collect();
+        rows.sort_by(|a, b| {
+            (
+                &a.tenant,
+                &a.app_id,
+                a.day,
+                &a.operation,
+                &a.needed,
+                &a.carried,
+            )
+                .cmp(&(
+                    &b.tenant,
+                    &b.app_id,
+                    b.day,
+                    &b.operation,
+                    &b.needed,
+                    &b.carried,
+                ))
+        });
         let mut tx = self.backend.write().await?;
-        for u in usage {
+        // Counts older than the retention go.
+        if let Some(oldest) = rows.iter().map(|u| u.day).min() {
+            tx.exec(&Sql::with(
+                "DELETE FROM permission_usage WHERE day < $1",
+                vec![(oldest - RETENTION_DAYS).into()],
+            ))
+            .await?;
+        }
+        for u in rows {
             tx.exec(&Sql::with(
                 &format!(
                     "INSERT INTO permission_usage (tenant, app_id, day, operation, needed, \

@@ -309,7 +309,7 @@ async fn the_permission_report_reads_what_the_server_counted() {
         "{out}"
     );
     assert!(
-        out.contains("  GET /v1.0/groups\t2 calls\tGroup.Read.All"),
+        out.contains("  GET /v1.0 Groups(List)\t2 calls\tGroup.Read.All"),
         "{out}"
     );
     let json: Value =

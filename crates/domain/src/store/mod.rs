@@ -12,7 +12,7 @@ mod identities;
 mod managed;
 mod usage;
 
-pub use device_code::{CodeDecision, DeviceCodeStore};
+pub use device_code::{CodeDecision, DeviceCodeStore, PutCode};
 pub use enrollment::EnrollmentConfigurationStore;
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,

@@ -33,7 +33,7 @@ pub(crate) async fn call(
         (Enrollment::Item { key }, &Method::GET) => get(state, ctx, key).await,
         (Enrollment::Item { key }, &Method::PATCH) => update(state, ctx, key, body).await,
         (Enrollment::Item { key }, &Method::DELETE) => {
-            let guid = guid_of(key)?;
+            let guid = find(state, ctx, key).await?.guid;
             change(state, ctx, key, EnrollmentChange::Delete(guid)).await?;
             Ok(respond::no_content())
         }
@@ -42,7 +42,7 @@ pub(crate) async fn call(
                 body,
                 "The body of 'assign' must be a JSON object.",
             )?)?;
-            let guid = guid_of(key)?;
+            let guid = find(state, ctx, key).await?.guid;
             change(state, ctx, key, EnrollmentChange::Assign(guid, targets)).await?;
             Ok(respond::no_content())
         }
@@ -51,7 +51,7 @@ pub(crate) async fn call(
                 body,
                 "The body of 'setPriority' must be a JSON object.",
             )?)?;
-            let guid = guid_of(key)?;
+            let guid = find(state, ctx, key).await?.guid;
             change(
                 state,
                 ctx,
@@ -82,24 +82,21 @@ async fn ensure_default(state: &AppState, ctx: &Ctx) -> Result<(), GraphError> {
         .await?)
 }
 
-/// The GUID an id names, else 404.
-fn guid_of(key: &str) -> Result<Uuid, GraphError> {
-    EnrollmentConfiguration::parse_id(key.trim())
-        .map(|(guid, _)| guid)
-        .ok_or_else(|| GraphError::not_found(ENTITY, key))
-}
-
+/// The configuration `key` names, its suffix included (a default's GUID with another kind's
+/// suffix names nothing), else 404.
 async fn find(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
 ) -> Result<EnrollmentConfiguration, GraphError> {
-    let guid = guid_of(key)?;
+    let (guid, is_default) = EnrollmentConfiguration::parse_id(key.trim())
+        .ok_or_else(|| GraphError::not_found(ENTITY, key))?;
     ensure_default(state, ctx).await?;
     state
         .store
         .get_enrollment_configuration(ctx.tenant(), guid)
         .await?
+        .filter(|c| c.is_default == is_default)
         .ok_or_else(|| GraphError::not_found(ENTITY, key))
 }
 
@@ -118,6 +115,9 @@ async fn change(
     done.map_err(|refusal| match refusal {
         EnrollmentRefusal::NotFound => GraphError::not_found(ENTITY, key),
         EnrollmentRefusal::Default(message) => GraphError::bad_request(message),
+        EnrollmentRefusal::Changed => GraphError::Conflict(
+            "The configuration changed meanwhile; read it again.".into(),
+        ),
         EnrollmentRefusal::Priority(p) => GraphError::bad_request(format!(
             "The priority {p} cannot be given: priorities of Enrollment Status Page configurations start at 1 (0 is the default's)."
         )),
@@ -202,15 +202,21 @@ async fn update(
     key: &str,
     body: &[u8],
 ) -> Result<Response, GraphError> {
-    let existing = find(state, ctx, key).await?;
     let value = body::object(
         body,
         "The body must be a deviceEnrollmentConfiguration object.",
     )?;
-    let new = wire::parse_enrollment(&value, Some(&existing), existing.clone())?;
-    let made = change(state, ctx, key, EnrollmentChange::Update(new))
-        .await?
-        .ok_or_else(|| GraphError::not_found(ENTITY, key))?;
+    // The body goes over the configuration as read; if another change came in between (its
+    // version moved on), it is read again, so that no change is lost.
+    let mut attempts = 0;
+    let made = loop {
+        let existing = find(state, ctx, key).await?;
+        let new = wire::parse_enrollment(&value, Some(&existing), existing.clone())?;
+        match change(state, ctx, key, EnrollmentChange::Update(new)).await {
+            Err(e) if e.status() == StatusCode::CONFLICT && attempts < 5 => attempts += 1,
+            done => break done?.ok_or_else(|| GraphError::not_found(ENTITY, key))?,
+        }
+    };
     Ok(respond::single_with(
         ctx,
         StatusCode::OK,

@@ -79,15 +79,13 @@ async fn calls_are_counted_for_the_permission_report() {
     let list = report
         .operations
         .iter()
-        .find(|o| {
-            o.operation == "GET /beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"
-        })
+        .find(|o| o.operation == "GET /beta Imported(List { upload: None })")
         .unwrap();
     assert_eq!((list.calls, list.denied), (3, 0));
     let import = report
         .operations
         .iter()
-        .find(|o| o.operation.ends_with("/import"))
+        .find(|o| o.operation.starts_with("POST /beta Imported(Import"))
         .unwrap();
     assert_eq!((import.calls, import.denied), (2, 1));
     // Flushing again adds nothing twice.

@@ -331,9 +331,15 @@ async fn device_code_sign_in() {
         display_name: user["displayName"].as_str().unwrap().into(),
     };
     let now = time::OffsetDateTime::now_utc();
+    let waiting = server
+        .store()
+        .find_device_code(&user_code, now)
+        .await
+        .unwrap()
+        .unwrap();
     server
         .store()
-        .decide_device_code(&user_code, &CodeDecision::Approve(signed_in), now)
+        .decide_device_code(&waiting.device_hash, &CodeDecision::Approve(signed_in), now)
         .await
         .unwrap()
         .unwrap();
@@ -388,13 +394,15 @@ async fn device_code_sign_in() {
 
     // Declined; expired; unknown.
     let declined = device_code(&server, tenant, "User.Read").await;
+    let waiting = server
+        .store()
+        .find_device_code(declined["user_code"].as_str().unwrap(), now)
+        .await
+        .unwrap()
+        .unwrap();
     server
         .store()
-        .decide_device_code(
-            declined["user_code"].as_str().unwrap(),
-            &CodeDecision::Decline,
-            now,
-        )
+        .decide_device_code(&waiting.device_hash, &CodeDecision::Decline, now)
         .await
         .unwrap()
         .unwrap();
@@ -436,4 +444,44 @@ async fn device_code_sign_in() {
     )
     .await;
     assert_eq!(reply.json()["error_codes"][0], 900144);
+    // An application neither registered in the tenant nor one of Microsoft's public clients.
+    let stranger = format!("client_id={}&scope=User.Read", Uuid::new_v4());
+    let reply = post_form(&server, "/contoso/oauth2/v2.0/devicecode", &stranger).await;
+    assert_eq!(
+        (
+            reply.json()["error"].clone(),
+            reply.json()["error_codes"][0].clone()
+        ),
+        (json!("unauthorized_client"), json!(700016))
+    );
+    // A poll by another client than the one the code was given to; a poll without client_id.
+    let form = format!(
+        "client_id={}&grant_type=device_code&device_code={}",
+        Uuid::new_v4(),
+        fresh["device_code"].as_str().unwrap()
+    );
+    assert_eq!(
+        entra_error(&post_form(&server, "/contoso/oauth2/v2.0/token", &form).await).2,
+        70018
+    );
+    let form = format!(
+        "grant_type=device_code&device_code={}",
+        fresh["device_code"].as_str().unwrap()
+    );
+    assert_eq!(
+        entra_error(&post_form(&server, "/contoso/oauth2/v2.0/token", &form).await).2,
+        900144
+    );
+    // A tenant may have 50 codes waiting at once.
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        last = post_form(
+            &server,
+            "/contoso/oauth2/v2.0/devicecode",
+            &format!("client_id={GRAPH_CLI}&scope=User.Read"),
+        )
+        .await
+        .json();
+    }
+    assert_eq!(last["error_codes"][0], 50196, "{last}");
 }

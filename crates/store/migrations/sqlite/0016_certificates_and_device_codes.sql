@@ -31,3 +31,5 @@ CREATE TABLE device_codes (
 );
 
 CREATE INDEX device_codes_user_code ON device_codes (user_code, expires_at);
+CREATE INDEX device_codes_tenant ON device_codes (tenant, expires_at);
+CREATE INDEX device_codes_expiry ON device_codes (expires_at);

@@ -81,8 +81,28 @@ fn code(user_code: &str, tenant: &str) -> DeviceCode {
 pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
     let now = T0 + time::Duration::seconds(10);
     let (a, b) = (code("AAAABBBBC", "t1"), code("DDDDEEEEF", "t1"));
-    store.put_device_code(&a).await.unwrap();
-    store.put_device_code(&b).await.unwrap();
+    let client = a.client_id;
+    let b = DeviceCode {
+        client_id: client,
+        ..b
+    };
+    use autopilot_domain::PutCode;
+    assert_eq!(store.put_device_code(&a, 10).await.unwrap(), PutCode::Kept);
+    assert_eq!(store.put_device_code(&b, 10).await.unwrap(), PutCode::Kept);
+    // A user code that a waiting code has; a tenant at its limit.
+    let twin = DeviceCode {
+        device_hash: b"twin".to_vec(),
+        ..a.clone()
+    };
+    assert_eq!(
+        store.put_device_code(&twin, 10).await.unwrap(),
+        PutCode::UserCodeTaken
+    );
+    let third = code("GGGGHHHHJ", "t1");
+    assert_eq!(
+        store.put_device_code(&third, 2).await.unwrap(),
+        PutCode::TooMany
+    );
     assert_eq!(
         store.pending_device_codes(now).await.unwrap(),
         vec![a.clone(), b.clone()]
@@ -97,7 +117,7 @@ pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
         let store = store.clone();
         async move {
             store
-                .redeem_device_code(tenant, &hash, now)
+                .redeem_device_code(tenant, client, &hash, now)
                 .await
                 .unwrap()
                 .0
@@ -112,14 +132,14 @@ pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
         display_name: "Admin".into(),
     };
     let approved = store
-        .decide_device_code("AAAABBBBC", &CodeDecision::Approve(user.clone()), now)
+        .decide_device_code(&a.device_hash, &CodeDecision::Approve(user.clone()), now)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(approved.state, CodeState::Approved(user.clone()));
     assert_eq!(
         store
-            .decide_device_code("AAAABBBBC", &CodeDecision::Decline, now)
+            .decide_device_code(&a.device_hash, &CodeDecision::Decline, now)
             .await
             .unwrap(),
         None,
@@ -135,7 +155,7 @@ pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
     assert_eq!(outcomes, [Poll::Granted(user), Poll::Redeemed]);
 
     store
-        .decide_device_code("DDDDEEEEF", &CodeDecision::Decline, now)
+        .decide_device_code(&b.device_hash, &CodeDecision::Decline, now)
         .await
         .unwrap()
         .unwrap();
@@ -143,11 +163,20 @@ pub async fn device_codes_give_one_token_each(store: Arc<dyn Store>) {
     let late = T0 + device_code::LIFETIME;
     assert_eq!(
         store
-            .redeem_device_code("t1", &b.device_hash, late)
+            .redeem_device_code("t1", client, &b.device_hash, late)
             .await
             .unwrap()
             .0,
         Poll::Expired
+    );
+    // Another client's poll finds no code.
+    assert_eq!(
+        store
+            .redeem_device_code("t1", Uuid::new_v4(), &b.device_hash, now)
+            .await
+            .unwrap()
+            .0,
+        Poll::Unknown
     );
     assert!(store.pending_device_codes(now).await.unwrap().is_empty());
     assert_eq!(

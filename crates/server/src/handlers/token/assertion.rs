@@ -181,7 +181,7 @@ pub(super) fn verify(
     };
     let nbf = seconds(&claims, "nbf");
     let t = now.unix_timestamp();
-    if t > exp + SKEW_SECONDS || nbf.is_some_and(|nbf| t + SKEW_SECONDS < nbf) {
+    if t > exp.saturating_add(SKEW_SECONDS) || nbf.is_some_and(|nbf| t + SKEW_SECONDS < nbf) {
         let at = |s: i64| {
             OffsetDateTime::from_unix_timestamp(s).map_or_else(|_| s.to_string(), entra_time)
         };

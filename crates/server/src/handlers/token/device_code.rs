@@ -6,8 +6,8 @@
 //! code as `device_code` or `code`) until the code is approved, declined or expired. An
 //! approved code gives one delegated token for the user, with the Graph permissions asked for.
 
-use autopilot_domain::Permission;
 use autopilot_domain::device_code::{self, CodeState, DeviceCode, Poll};
+use autopilot_domain::{Permission, PutCode, TenantId};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -92,6 +92,39 @@ fn tenant_key(tenant: &str) -> String {
     }
 }
 
+/// Whether `client` may ask for codes: one of Microsoft's public clients, or an application
+/// registered in the tenant (a code asked for under `organizations` or `common` names no
+/// tenant, so only the public clients there). Anything else is Entra's unknown application.
+async fn known_client(state: &AppState, key: &str, client: Uuid) -> Result<(), Refusal> {
+    if device_code::PUBLIC_CLIENTS.contains(&client) {
+        return Ok(());
+    }
+    let registered = if Uuid::try_parse(key).is_ok() {
+        state
+            .store
+            .get_application(&TenantId::new(key), client)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot read applications");
+                Refusal::unavailable()
+            })?
+            .is_some()
+    } else {
+        false
+    };
+    if registered {
+        Ok(())
+    } else {
+        Err(Refusal::bad_request(
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{client}' was not found in the directory '{key}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+            ),
+        ))
+    }
+}
+
 /// `POST /{tenant}/oauth2/v2.0/devicecode`.
 pub(super) async fn start(
     state: &AppState,
@@ -110,29 +143,54 @@ pub(super) async fn start(
         ));
     };
     let (scopes, openid) = requested(form.get("scope").unwrap_or_default())?;
-    let mut random = [0u8; device_code::USER_CODE_LEN + 32];
-    getrandom::fill(&mut random).map_err(|_| Refusal::unavailable())?;
-    let (user, secret) = random.split_at(device_code::USER_CODE_LEN);
-    let mut user_bytes = [0u8; device_code::USER_CODE_LEN];
-    user_bytes.copy_from_slice(user);
-    let user_code = device_code::user_code(&user_bytes);
-    let device = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    let key = tenant_key(tenant);
+    known_client(state, &key, client_id).await?;
     let now = state.clock.now();
-    let code = DeviceCode {
-        device_hash: hash(&device),
-        user_code: user_code.clone(),
-        tenant: tenant_key(tenant),
-        client_id,
-        scopes,
-        openid,
-        created_at: now,
-        expires_at: now + device_code::LIFETIME,
-        state: CodeState::Pending,
+    // A user code is typed without its tenant: it must not name two waiting codes.
+    let mut attempts = 0;
+    let (code, device) = loop {
+        let mut random = [0u8; device_code::USER_CODE_LEN + 32];
+        getrandom::fill(&mut random).map_err(|_| Refusal::unavailable())?;
+        let (user, secret) = random.split_at(device_code::USER_CODE_LEN);
+        let mut user_bytes = [0u8; device_code::USER_CODE_LEN];
+        user_bytes.copy_from_slice(user);
+        let device = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let code = DeviceCode {
+            device_hash: hash(&device),
+            user_code: device_code::user_code(&user_bytes),
+            tenant: key.clone(),
+            client_id,
+            scopes: scopes.clone(),
+            openid,
+            created_at: now,
+            expires_at: now + device_code::LIFETIME,
+            state: CodeState::Pending,
+        };
+        let kept = state
+            .store
+            .put_device_code(&code, device_code::MAX_PENDING)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot keep a device code");
+                Refusal::unavailable()
+            })?;
+        match kept {
+            PutCode::Kept => break (code, device),
+            PutCode::UserCodeTaken if attempts < 5 => attempts += 1,
+            PutCode::UserCodeTaken => return Err(Refusal::unavailable()),
+            PutCode::TooMany => {
+                return Err(Refusal::bad_request(
+                    "invalid_request",
+                    50196,
+                    format!(
+                        "The server terminated an operation because {} device codes of this tenant are waiting; approve, decline or let them expire first.",
+                        device_code::MAX_PENDING
+                    ),
+                ));
+            }
+        }
     };
-    state.store.put_device_code(&code).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot keep a device code");
-        Refusal::unavailable()
-    })?;
+    let user_code = code.user_code.clone();
     tracing::info!(
         user_code = %user_code,
         client_id = %client_id,
@@ -170,10 +228,20 @@ pub(super) async fn redeem(
             "The request body must contain the following parameter: 'device_code'.",
         ));
     };
+    let Some(client) = form
+        .get("client_id")
+        .and_then(|c| Uuid::parse_str(c.trim()).ok())
+    else {
+        return Err(Refusal::bad_request(
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+        ));
+    };
     let now = state.clock.now();
     let (poll, code) = state
         .store
-        .redeem_device_code(&tenant_key(tenant), &hash(device.trim()), now)
+        .redeem_device_code(&tenant_key(tenant), client, &hash(device.trim()), now)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot read a device code");
