@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cmdlets;
 mod hash;
 mod import;
 mod load;
