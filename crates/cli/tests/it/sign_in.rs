@@ -126,6 +126,32 @@ async fn certificates_registered_by_the_cli_sign_assertions() {
     );
     let (status, body) = post_form(&running.base, path, form).await;
     assert_eq!(status, 200, "{body}");
+    // Connect-MgGraph -CertificateThumbprint (MSAL.NET): PS256, the SHA-256 thumbprint the
+    // CLI printed, times as strings, no iat.
+    let sha256 = certificate
+        .split("SHA-256 ")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .unwrap()
+        .to_owned();
+    let digest: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&sha256[i * 2..i * 2 + 2], 16).unwrap())
+        .collect();
+    let mut header = Header::new(Algorithm::PS256);
+    header.x5t_s256 = Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest));
+    let claims = json!({"aud": format!("{}{path}", running.base), "iss": client_id, "sub": client_id,
+        "nbf": now.to_string(), "exp": (now + 600).to_string(), "jti": "2"});
+    let assertion = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_der(key.secret_pkcs1_der()),
+    )
+    .unwrap();
+    let form = format!(
+        "client_id={client_id}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion={assertion}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&grant_type=client_credentials&client_info=2"
+    );
+    let (status, net) = post_form(&running.base, path, form).await;
+    assert_eq!(status, 200, "{net}");
     let reply = crate::client()
         .get(format!(
             "{}/beta/deviceManagement/windowsAutopilotDeviceIdentities",
