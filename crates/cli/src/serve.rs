@@ -94,6 +94,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_PROCESSING_DELAY", default_value = "5s")]
     pub processing_delay: ProcessingDelay,
 
+    /// A scenario document to run (TOML; repeat for several, the first whose rule matches
+    /// decides). See docs/scenarios.md.
+    #[arg(long = "scenario", value_name = "FILE")]
+    pub scenarios: Vec<PathBuf>,
+
     /// The least time between two manual Autopilot syncs
     /// (`windowsAutopilotSettings/sync`); earlier triggers get 429 with `Retry-After`.
     #[arg(long, env = "AUTOPILOT_GRAPH_SYNC_INTERVAL", default_value = "10m", value_parser = autopilot_domain::delay::parse_duration)]
@@ -216,6 +221,29 @@ fn default_scopes(scopes: &[String], roles: &[String]) -> Vec<String> {
     }
 }
 
+/// The scenario files, each read and checked whole: a mistake names the file, the line and
+/// the rule, and the server does not start.
+fn load_scenarios(files: &[PathBuf]) -> Result<autopilot_server::scenarios::Scenarios> {
+    let mut loaded = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the scenario {}", path.display()))?;
+        let scenario = autopilot_scenario::Scenario::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        autopilot_server::scenarios::Scenarios::check(&scenario)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        tracing::info!(
+            scenario = %scenario.name,
+            version = scenario.version,
+            rules = scenario.rules.len(),
+            file = %path.display(),
+            "scenario loaded"
+        );
+        loaded.push(scenario);
+    }
+    Ok(autopilot_server::scenarios::Scenarios::new(loaded))
+}
+
 fn load_key(dir: &Path) -> Result<SigningKey> {
     SigningKey::load_or_create(dir).context("cannot prepare the signing key")
 }
@@ -318,7 +346,9 @@ async fn run(args: ServeArgs) -> Result<()> {
         ..Default::default()
     };
     let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
+    let scenarios = load_scenarios(&args.scenarios)?;
     let state = AppState {
+        scenarios: Arc::new(scenarios),
         usage: usage.clone(),
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
         jwks,

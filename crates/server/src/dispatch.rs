@@ -22,7 +22,7 @@ use crate::respond::{self, Failed};
 use crate::route::{self, Target};
 use crate::route::{Resource, Spec};
 use crate::state::{AppState, BatchOrigin, Ctx};
-use crate::{body, handlers, query};
+use crate::{body, handlers, query, scenarios};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -81,12 +81,17 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         Err(error) => error.into_response_for(&ids, state.clock.now()),
     };
     let status = response.status().as_u16();
+    let scenario = response
+        .extensions()
+        .get::<Arc<scenarios::Shaping>>()
+        .map(|s| s.name.clone());
     span.in_scope(|| {
         tracing::info!(
             method = %method,
             path = %path,
             status,
             request_id = %ids.request_id,
+            scenario = scenario.as_deref(),
             "request"
         );
         // The audit trail: every write, who made it (the span's tenant and app), what it
@@ -99,6 +104,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 path = %path,
                 status,
                 outcome = if status < 400 { "succeeded" } else { "failed" },
+                scenario = scenario.as_deref(),
                 request_id = %ids.request_id,
                 client_request_id = %ids.client_request_id,
                 "write"
@@ -157,6 +163,81 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     let method = req.method().clone();
     let spec = target.resource.spec();
     admit(state, &target, &spec, &method, &principal).await?;
+    if state.scenarios.is_empty() {
+        return carry_out(state, req, target, spec, method, principal).await;
+    }
+    let Some(shaping) =
+        state
+            .scenarios
+            .request(principal.tenant.as_str(), method.as_str(), req.uri().path())
+    else {
+        return carry_out(state, req, target, spec, method, principal).await;
+    };
+    shaped(state, req, target, spec, method, principal, shaping).await
+}
+
+/// A request a scenario's rule shapes: its fault before or after the request is carried out,
+/// its latency, its dropped connection; the response names the rule.
+async fn shaped(
+    state: &AppState,
+    req: Request,
+    target: Target,
+    spec: Spec,
+    method: Method,
+    principal: Principal,
+    shaping: scenarios::Shaping,
+) -> Result<Response, GraphError> {
+    use autopilot_scenario::Effect;
+    let ids = req
+        .extensions()
+        .get::<RequestIds>()
+        .cloned()
+        .unwrap_or_else(|| RequestIds::for_request(&req));
+    let render = |result: Result<Response, GraphError>| {
+        result.unwrap_or_else(|e| e.into_response_for(&ids, state.clock.now()))
+    };
+    let mut response = match &shaping.effect {
+        Effect::Latency(range) => {
+            tokio::time::sleep(scenarios::draw(*range)).await;
+            render(carry_out(state, req, target, spec, method, principal).await)
+        }
+        Effect::Sync(refusal) => render(Err(scenarios::sync_refusal(*refusal))),
+        effect if scenarios::before(effect) => match effect {
+            Effect::Status {
+                status,
+                retry_after,
+                ..
+            } => render(Err(scenarios::fault(*status, *retry_after))),
+            _ => scenarios::dropped(),
+        },
+        Effect::Status {
+            status,
+            retry_after,
+            ..
+        } => {
+            // Carried out first: the write stands, and the client still sees the fault.
+            let _done = carry_out(state, req, target, spec, method, principal).await;
+            render(Err(scenarios::fault(*status, *retry_after)))
+        }
+        Effect::Drop { .. } => {
+            let _done = carry_out(state, req, target, spec, method, principal).await;
+            scenarios::dropped()
+        }
+        _ => render(carry_out(state, req, target, spec, method, principal).await),
+    };
+    scenarios::mark(&mut response, &shaping);
+    Ok(response)
+}
+
+/// The request, authenticated and admitted, carried out: its options, its body, its handler.
+async fn carry_out(
+    state: &AppState,
+    req: Request,
+    target: Target,
+    spec: Spec,
+    method: Method,
+    principal: Principal,
+) -> Result<Response, GraphError> {
     let options = query::parse(req.uri().query())?;
     query::check_options(&options, spec.options, target.version)?;
     let ctx = Ctx {

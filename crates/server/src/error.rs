@@ -54,6 +54,9 @@ pub enum GraphError {
     UnsupportedQuery(String),
     /// 404 `Request_ResourceNotFound`: a directory object that is not there.
     DirectoryNotFound(String),
+    /// Another error status a scenario asks for (500, 502, 504, ...), with the code Graph's
+    /// gateway gives it.
+    Status { status: u16, message: String },
 }
 
 impl GraphError {
@@ -94,6 +97,16 @@ impl GraphError {
                 (StatusCode::BAD_REQUEST, "Request_UnsupportedQuery")
             }
             GraphError::DirectoryNotFound(_) => (StatusCode::NOT_FOUND, "Request_ResourceNotFound"),
+            GraphError::Status { status, .. } => {
+                let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let code = match s.as_u16() {
+                    502 => "BadGateway",
+                    504 => "GatewayTimeout",
+                    500..=599 => "InternalServerError",
+                    _ => "BadRequest",
+                };
+                (s, code)
+            }
         }
     }
 
@@ -122,7 +135,8 @@ impl GraphError {
             | GraphError::ServiceUnavailable { message: m, .. }
             | GraphError::DirectoryBadRequest(m)
             | GraphError::UnsupportedQuery(m)
-            | GraphError::DirectoryNotFound(m) => m,
+            | GraphError::DirectoryNotFound(m)
+            | GraphError::Status { message: m, .. } => m,
             GraphError::Internal => {
                 "An internal server error occurred. The request can be retried."
             }

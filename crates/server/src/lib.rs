@@ -22,6 +22,7 @@ pub mod listen;
 pub mod query;
 pub mod respond;
 pub mod route;
+pub mod scenarios;
 pub mod state;
 pub mod throttle;
 pub mod tls;

@@ -81,6 +81,8 @@ pub struct AppState {
     pub jwks: Option<Arc<crate::jwks::JwksVerifier>>,
     /// What each call needed, counted until the next flush to the store.
     pub usage: Arc<crate::usage::UsageRecorder>,
+    /// The scenarios that shape requests (none: nothing is checked).
+    pub scenarios: Arc<crate::scenarios::Scenarios>,
 }
 
 /// Everything a handler needs to know about the request besides its body: what it addressed,

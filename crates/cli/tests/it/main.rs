@@ -7,6 +7,7 @@ mod hash;
 mod import;
 mod load;
 mod postgres;
+mod scenarios;
 mod serve;
 mod sign_in;
 mod users;

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use autopilot_domain::delay::ProcessingDelay;
 use autopilot_domain::{Clock, ManualClock, Store, SystemClock};
 use autopilot_server::auth::{self, SigningKey, TokenRequest};
+use autopilot_server::scenarios::Scenarios;
 use autopilot_server::worker::{self, Wake, WorkerHandle};
 use autopilot_server::{AppState, ServerConfig};
 use reqwest::Method;
@@ -214,6 +215,44 @@ impl Server {
         tls: Option<Arc<rustls::ServerConfig>>,
         limits: autopilot_server::listen::ConnLimits,
     ) -> Self {
+        Self::build_shaped(config, manual, url, jwks, tls, limits, Scenarios::default()).await
+    }
+
+    /// A server running these scenarios (`serve --scenario`), with no throttling and no
+    /// processing delay.
+    pub async fn with_scenarios(documents: &[&str]) -> Self {
+        let loaded = documents
+            .iter()
+            .map(|d| autopilot_scenario::Scenario::parse(d).unwrap())
+            .collect();
+        let config = ServerConfig {
+            processing_delay: ProcessingDelay::fixed(time::Duration::ZERO),
+            throttle: None,
+            ..ServerConfig::default()
+        };
+        let limits = autopilot_server::listen::ConnLimits::default();
+        Self::build_shaped(
+            config,
+            None,
+            "sqlite::memory:",
+            None,
+            None,
+            limits,
+            Scenarios::new(loaded),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn build_shaped(
+        config: ServerConfig,
+        manual: Option<Arc<ManualClock>>,
+        url: &str,
+        jwks: Option<Arc<autopilot_server::jwks::JwksVerifier>>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        limits: autopilot_server::listen::ConnLimits,
+        scenarios: Scenarios,
+    ) -> Self {
         autopilot_server::tls::install_crypto_provider();
         let store = autopilot_store::open(&test_database(url).await)
             .await
@@ -235,6 +274,7 @@ impl Server {
             config,
             wake: wake.clone(),
             usage: usage.clone(),
+            scenarios: Arc::new(scenarios),
         };
         let worker = worker::spawn(store.clone(), clock.clone(), wake.clone(), membership_delay);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -24,6 +24,7 @@ mod paging;
 mod permissions;
 mod profiles;
 mod registration;
+mod scenarios;
 mod scripts;
 mod sdk;
 mod seed;

@@ -1,0 +1,223 @@
+//! The scenarios a server runs (`serve --scenario FILE`, several allowed), and what they do to
+//! requests: a fault before or after the request is carried out (429 and 503 with
+//! `Retry-After`, any other error status), added latency, a dropped connection, a refused
+//! sync. Every response a rule shaped names it in `x-autopilot-graph-scenario`
+//! (`scenario/rule`), and the request log says so too. With no scenario loaded the dispatcher
+//! checks one boolean and nothing else.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use autopilot_scenario::{Applied, DelayRange, Effect, RequestFacts, Scenario, SyncRefusal};
+use axum::body::{Body, Bytes};
+use axum::http::HeaderValue;
+use axum::response::Response;
+use http_body::Frame;
+
+use crate::error::GraphError;
+
+/// The header that names the rule that shaped a response.
+pub const HEADER: &str = "x-autopilot-graph-scenario";
+
+/// The scenarios loaded, each rule's tenant resolved to its GUID, and how many requests each
+/// counted rule (`times`) has shaped.
+#[derive(Debug, Default)]
+pub struct Scenarios {
+    loaded: Vec<Scenario>,
+    shaped: Mutex<HashMap<(usize, usize, String), u32>>,
+}
+
+/// A rule that shapes a request: which, and its effect.
+#[derive(Debug, Clone)]
+pub struct Shaping {
+    /// `scenario/rule`, for the header and the log.
+    pub name: String,
+    pub effect: Effect,
+}
+
+impl Scenarios {
+    /// The rules this server applies so far: requests (faults, latency, drops) and syncs.
+    /// Device and profile rules are read by the scenario crate but not yet applied by the
+    /// registration worker, so a scenario that has one is refused rather than ignored.
+    pub fn check(scenario: &Scenario) -> Result<(), String> {
+        match scenario.rules.iter().find(|r| {
+            matches!(
+                r.effect.kind(),
+                autopilot_scenario::Kind::Device | autopilot_scenario::Kind::Profile
+            )
+        }) {
+            Some(r) => Err(format!(
+                "line {}: rule '{}': this server applies transport and sync rules only so far; registration outcomes, delays, unknown records and profile effects are not applied yet",
+                r.line, r.name
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Scenarios as loaded; rule tenants given by name become the GUIDs tokens carry.
+    pub fn new(mut loaded: Vec<Scenario>) -> Self {
+        for s in &mut loaded {
+            for r in &mut s.rules {
+                if let Some(t) = &r.matcher.tenant {
+                    r.matcher.tenant = Some(crate::auth::tenant_guid(t).hyphenated().to_string());
+                }
+            }
+        }
+        Scenarios {
+            loaded,
+            shaped: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+
+    /// The names and rule counts of the scenarios loaded, for the start-up log.
+    pub fn summary(&self) -> Vec<(String, u32, usize)> {
+        self.loaded
+            .iter()
+            .map(|s| (s.name.clone(), s.version, s.rules.len()))
+            .collect()
+    }
+
+    /// The rule that shapes a request of `tenant` (its GUID), if any: the first matching
+    /// transport or sync rule of the first scenario that has one; a rule with `times` shapes
+    /// that many requests of each tenant, then stands aside.
+    pub fn request(&self, tenant: &str, method: &str, path: &str) -> Option<Shaping> {
+        let is_sync = path.rsplit('/').next().is_some_and(|last| {
+            last.eq_ignore_ascii_case("sync") || last.eq_ignore_ascii_case("microsoft.graph.sync")
+        });
+        let facts = RequestFacts {
+            tenant,
+            tenant_name: tenant,
+            method,
+            path,
+            is_sync,
+        };
+        for (si, s) in self.loaded.iter().enumerate() {
+            for (ri, r) in s.rules.iter().enumerate() {
+                let kind = r.effect.kind();
+                let applies = match kind {
+                    autopilot_scenario::Kind::Transport => r.matcher.request(&facts),
+                    autopilot_scenario::Kind::Sync => is_sync && r.matcher.request(&facts),
+                    _ => false,
+                };
+                if !applies {
+                    continue;
+                }
+                let times = match r.effect {
+                    Effect::Status { times, .. } | Effect::Drop { times, .. } => times,
+                    _ => None,
+                };
+                if let Some(limit) = times {
+                    let mut shaped = self.shaped.lock().unwrap_or_else(|e| e.into_inner());
+                    let n = shaped.entry((si, ri, tenant.to_owned())).or_insert(0);
+                    if *n >= limit {
+                        continue;
+                    }
+                    *n += 1;
+                }
+                return Some(Shaping {
+                    name: format!("{}/{}", s.name, r.name),
+                    effect: r.effect.clone(),
+                });
+            }
+        }
+        None
+    }
+}
+
+/// A duration within a range, drawn afresh.
+pub fn draw(range: DelayRange) -> Duration {
+    if range.max <= range.min {
+        return range.min;
+    }
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    let span = (range.max - range.min).as_nanos();
+    let pick = u128::from(u64::from_le_bytes(bytes)) % (span + 1);
+    range.min + Duration::from_nanos(u64::try_from(pick).unwrap_or(u64::MAX))
+}
+
+/// The error a fault answers with, in Graph's shape.
+pub fn fault(status: u16, retry_after: Option<u32>) -> GraphError {
+    let retry = u64::from(retry_after.unwrap_or(10));
+    match status {
+        429 => GraphError::too_many_requests("Too many requests. Please retry later.", retry),
+        503 => GraphError::ServiceUnavailable {
+            message: "The service is temporarily unavailable. Please retry later.".into(),
+            retry_after: retry,
+        },
+        409 => GraphError::Conflict("The request conflicts with the resource's state.".into()),
+        404 => GraphError::NotFound("The requested resource was not found.".into()),
+        403 => GraphError::Forbidden("The request was refused.".into()),
+        400 => GraphError::bad_request("The request was refused."),
+        _ => GraphError::Status {
+            status,
+            message: "The service could not complete the request.".into(),
+        },
+    }
+}
+
+/// The error a refused sync answers with, as Intune's.
+pub fn sync_refusal(refusal: SyncRefusal) -> GraphError {
+    match refusal {
+        SyncRefusal::Conflict => GraphError::Conflict(
+            "A sync with the Windows Autopilot deployment service is already in progress.".into(),
+        ),
+        SyncRefusal::Throttled { retry_after } => GraphError::too_many_requests(
+            format!(
+                "A sync was triggered less than 10 minutes ago. Please retry after {retry_after} seconds."
+            ),
+            u64::from(retry_after),
+        ),
+    }
+}
+
+/// A body that fails at once: hyper closes the connection and the client gets no answer.
+struct Dropped;
+
+impl http_body::Body for Dropped {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::other(
+            "the connection is dropped by a scenario",
+        ))))
+    }
+}
+
+/// A response whose connection is dropped before any of it arrives whole.
+pub fn dropped() -> Response {
+    Response::new(Body::new(Dropped))
+}
+
+/// Names the shaping rule on a response.
+pub fn mark(response: &mut Response, shaping: &Shaping) {
+    if let Ok(v) = HeaderValue::from_str(&shaping.name) {
+        response.headers_mut().insert(HEADER, v);
+    }
+    response.extensions_mut().insert(Arc::new(shaping.clone()));
+}
+
+/// Whether a fault comes before the request is carried out.
+pub fn before(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::Status {
+            applied: Applied::Before,
+            ..
+        } | Effect::Drop {
+            applied: Applied::Before,
+            ..
+        } | Effect::Sync(_)
+    )
+}
