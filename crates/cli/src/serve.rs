@@ -346,9 +346,9 @@ async fn run(args: ServeArgs) -> Result<()> {
         ..Default::default()
     };
     let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
-    let scenarios = load_scenarios(&args.scenarios)?;
+    let scenarios = Arc::new(load_scenarios(&args.scenarios)?);
     let state = AppState {
-        scenarios: Arc::new(scenarios),
+        scenarios: scenarios.clone(),
         usage: usage.clone(),
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
         jwks,
@@ -400,7 +400,10 @@ async fn run(args: ServeArgs) -> Result<()> {
         "autopilot-graph listening"
     );
     // Records still `unknown` from an earlier run are due already: the worker takes them first.
-    let registration = worker::spawn(store.clone(), clock, wake, args.membership_delay);
+    let shaper = (!scenarios.is_empty())
+        .then(|| scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+    let registration =
+        worker::spawn_shaped(store.clone(), clock, wake, args.membership_delay, shaper);
     let flusher = autopilot_server::usage::spawn_flusher(usage.clone(), store.clone());
 
     let token = auth::mint(

@@ -94,6 +94,40 @@ fn facts(hash: &HardwareHash, request_serial: &str) -> Result<DeviceFacts, Failu
     })
 }
 
+/// What the registration service knows of a record it is about to decide, for a scenario's
+/// device rules.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFacts<'a> {
+    /// The tenant's GUID.
+    pub tenant: &'a str,
+    pub serial: &'a str,
+    pub group_tag: &'a str,
+    pub product_key: &'a str,
+    pub manufacturer: &'a str,
+    pub model: &'a str,
+    /// When it was imported.
+    pub imported_at: time::OffsetDateTime,
+}
+
+/// What a scenario does to a record about to be decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordEffect {
+    /// It ends with this error.
+    Fail { code: i32, name: String },
+    /// It stays `unknown` until then, and is looked at again.
+    DeferUntil(time::OffsetDateTime),
+}
+
+/// The scenarios' side of a registration round: for a record, the rule that shapes it (its
+/// name) and what it does, if any.
+pub trait RecordShaper: Send + Sync + std::fmt::Debug {
+    fn shape(
+        &self,
+        record: &RecordFacts<'_>,
+        now: time::OffsetDateTime,
+    ) -> Option<(String, RecordEffect)>;
+}
+
 /// Where the hardware is registered already, if anywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {

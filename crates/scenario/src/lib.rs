@@ -85,6 +85,17 @@ pub struct DelayRange {
     pub max: Duration,
 }
 
+impl DelayRange {
+    /// The duration at `fraction` (0 to 1) of the range: a record's share gives it the same
+    /// place in the range every time it is looked at.
+    pub fn at(&self, fraction: f64) -> Duration {
+        if self.max <= self.min {
+            return self.min;
+        }
+        self.min + (self.max - self.min).mul_f64(fraction.clamp(0.0, 1.0))
+    }
+}
+
 /// A registration outcome: a code and name as `state.deviceErrorCode`/`deviceErrorName`
 /// show them.
 #[derive(Debug, Clone, PartialEq, Eq)]

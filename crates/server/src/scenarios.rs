@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use autopilot_scenario::{Applied, DelayRange, Effect, RequestFacts, Scenario, SyncRefusal};
+use autopilot_domain::registration::{RecordEffect, RecordFacts, RecordShaper};
+use autopilot_scenario::{
+    Applied, DelayRange, DeviceFacts, Effect, RequestFacts, Scenario, SyncRefusal, share_of,
+};
 use axum::body::{Body, Bytes};
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -39,22 +42,26 @@ pub struct Shaping {
 }
 
 impl Scenarios {
-    /// The rules this server applies so far: requests (faults, latency, drops) and syncs.
-    /// Device and profile rules are read by the scenario crate but not yet applied by the
-    /// registration worker, so a scenario that has one is refused rather than ignored.
+    /// The rules this server applies so far: requests (faults, latency, drops), syncs, and
+    /// registration outcomes, delays and held records. Profile rules and `nth` matches are read
+    /// by the scenario crate but not applied yet, so a scenario that has one is refused rather
+    /// than ignored.
     pub fn check(scenario: &Scenario) -> Result<(), String> {
-        match scenario.rules.iter().find(|r| {
-            matches!(
-                r.effect.kind(),
-                autopilot_scenario::Kind::Device | autopilot_scenario::Kind::Profile
-            )
-        }) {
-            Some(r) => Err(format!(
-                "line {}: rule '{}': this server applies transport and sync rules only so far; registration outcomes, delays, unknown records and profile effects are not applied yet",
-                r.line, r.name
-            )),
-            None => Ok(()),
+        for r in &scenario.rules {
+            if r.effect.kind() == autopilot_scenario::Kind::Profile {
+                return Err(format!(
+                    "line {}: rule '{}': this server does not apply profile rules yet",
+                    r.line, r.name
+                ));
+            }
+            if !r.matcher.nth.is_empty() {
+                return Err(format!(
+                    "line {}: rule '{}': this server does not match a device's place in its import (nth) yet",
+                    r.line, r.name
+                ));
+            }
         }
+        Ok(())
     }
 
     /// Scenarios as loaded; rule tenants given by name become the GUIDs tokens carry.
@@ -220,4 +227,60 @@ pub fn before(effect: &Effect) -> bool {
             ..
         } | Effect::Sync(_)
     )
+}
+
+/// How often a held record (`unknown = true`) is looked at again, so that it goes on once its
+/// rule is gone.
+const HOLD_RECHECK: time::Duration = time::Duration::seconds(30);
+
+fn span(d: Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+}
+
+impl RecordShaper for Scenarios {
+    fn shape(
+        &self,
+        r: &RecordFacts<'_>,
+        now: time::OffsetDateTime,
+    ) -> Option<(String, RecordEffect)> {
+        let facts = DeviceFacts {
+            tenant: r.tenant,
+            tenant_name: r.tenant,
+            serial: r.serial,
+            group_tag: r.group_tag,
+            product_key: r.product_key,
+            manufacturer: r.manufacturer,
+            model: r.model,
+            nth: 0,
+        };
+        let (scenario, rule) = self
+            .loaded
+            .iter()
+            .find_map(|s| s.device_rule(&facts).map(|rule| (s, rule)))?;
+        let name = format!("{}/{}", scenario.name, rule.name);
+        // A record's place in a delay range follows from the seed and its serial, so looking
+        // at it again gives the same time.
+        let place = share_of(scenario.seed, r.serial);
+        let effect = match &rule.effect {
+            Effect::Unknown => RecordEffect::DeferUntil(now + HOLD_RECHECK),
+            Effect::Delay(range) => {
+                let until = r.imported_at + span(range.at(place));
+                if now >= until {
+                    return None;
+                }
+                RecordEffect::DeferUntil(until)
+            }
+            Effect::Outcome { outcome, after } => {
+                match after.map(|a| r.imported_at + span(a.at(place))) {
+                    Some(until) if now < until => RecordEffect::DeferUntil(until),
+                    _ => RecordEffect::Fail {
+                        code: outcome.code,
+                        name: outcome.name.clone(),
+                    },
+                }
+            }
+            _ => return None,
+        };
+        Some((name, effect))
+    }
 }

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use autopilot_domain::registration::RecordShaper;
 use autopilot_domain::{Clock, Store};
 use tokio::sync::{Notify, watch};
 
@@ -68,8 +69,19 @@ pub fn spawn(
     wake: Wake,
     membership_delay: time::Duration,
 ) -> WorkerHandle {
+    spawn_shaped(store, clock, wake, membership_delay, None)
+}
+
+/// [`spawn`], with the scenarios' device rules applied to every registration round.
+pub fn spawn_shaped(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    wake: Wake,
+    membership_delay: time::Duration,
+    shaper: Option<Arc<dyn RecordShaper>>,
+) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(store, clock, wake, membership_delay, stopped));
+    let task = tokio::spawn(run(store, clock, wake, membership_delay, shaper, stopped));
     WorkerHandle { stop, task }
 }
 
@@ -123,6 +135,7 @@ async fn run(
     clock: Arc<dyn Clock>,
     wake: Wake,
     membership_delay: time::Duration,
+    shaper: Option<Arc<dyn RecordShaper>>,
     mut stopped: watch::Receiver<bool>,
 ) {
     // Imports through other instances (PostgreSQL) wake this worker too.
@@ -136,7 +149,10 @@ async fn run(
         if *stopped.borrow() {
             return;
         }
-        let pause = match store.process_due(clock.now(), ROUND).await {
+        let pause = match store
+            .process_due(clock.now(), ROUND, shaper.as_deref())
+            .await
+        {
             Ok(report) if report.processed == usize::try_from(ROUND).unwrap_or(usize::MAX) => {
                 backoff = Duration::from_secs(1);
                 tracing::debug!(processed = report.processed, "registration round");

@@ -6,14 +6,16 @@
 use std::collections::HashMap;
 
 use autopilot_domain::directory::{self, AutopilotStamp};
-use autopilot_domain::registration::{self, Decision, Existing};
+use autopilot_domain::registration::{
+    self, Decision, Existing, RecordEffect, RecordFacts, RecordShaper,
+};
 use autopilot_domain::{
     DirectoryDevice, EnrollmentState, NO_MANAGED_DEVICE, ProcessReport, StoreError,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::sql::{Exec, Record, Sql};
+use crate::sql::{Dialect, Exec, Record, Sql};
 use crate::sql_store::{id_text, parse_id};
 use crate::time_codec::to_micros;
 
@@ -22,7 +24,7 @@ const CHUNK: usize = 100;
 
 /// The columns a round reads of each record, `d` being `imported_devices` and `h` its hash.
 pub(crate) const ROUND_COLUMNS: &str = "d.tenant, d.id, d.import_id, d.serial_number, \
-     d.group_tag, d.product_key, d.assigned_user, h.hash";
+     d.group_tag, d.product_key, d.assigned_user, h.hash, d.created_at";
 
 /// A record with the rules' first verdict (the hash alone decides 802).
 #[derive(Debug)]
@@ -33,6 +35,7 @@ pub(crate) struct Evaluated {
     group_tag: String,
     product_key: String,
     assigned_user: String,
+    imported_at: OffsetDateTime,
     facts: Result<registration::DeviceFacts, registration::Failure>,
 }
 
@@ -48,6 +51,7 @@ impl Evaluated {
             group_tag: row.text(4)?,
             product_key: row.text(5)?,
             assigned_user: row.text(6)?,
+            imported_at: crate::time_codec::from_micros(row.int(8)?),
             facts: registration::evaluate(&hash, &serial),
         })
     }
@@ -74,7 +78,7 @@ struct Outcome<'a> {
     status: i64,
     registration_id: String,
     error_code: i64,
-    error_name: &'static str,
+    error_name: std::borrow::Cow<'static, str>,
 }
 
 /// Applies rules 2 to 5 to `records` (in due order; a registration made in this round counts
@@ -85,7 +89,67 @@ pub(crate) async fn decide_and_write(
     records: &[&Evaluated],
     now: OffsetDateTime,
     guard: bool,
+    shaper: Option<&dyn RecordShaper>,
+    dialect: Dialect,
 ) -> Result<ProcessReport, StoreError> {
+    // The scenarios' device rules first: a record they fail ends so; one they hold stays
+    // `unknown` until its new due time; the rest go through the rules.
+    let mut shaped_outcomes = Vec::new();
+    let records: Vec<&Evaluated> = match shaper {
+        None => records.to_vec(),
+        Some(shaper) => {
+            let mut rest = Vec::with_capacity(records.len());
+            for &record in records {
+                let Ok(facts) = &record.facts else {
+                    rest.push(record);
+                    continue;
+                };
+                let view = RecordFacts {
+                    tenant: &record.tenant,
+                    serial: &facts.serial_number,
+                    group_tag: &record.group_tag,
+                    product_key: &record.product_key,
+                    manufacturer: &facts.manufacturer,
+                    model: &facts.model,
+                    imported_at: record.imported_at,
+                };
+                match shaper.shape(&view, now) {
+                    None => rest.push(record),
+                    Some((rule, RecordEffect::Fail { code, name })) => {
+                        tracing::info!(target: "audit", tenant = %record.tenant, record = %record.id, scenario = %rule, code, "record failed by a scenario");
+                        shaped_outcomes.push(Outcome {
+                            record,
+                            status: 4,
+                            registration_id: String::new(),
+                            error_code: i64::from(code),
+                            error_name: name.into(),
+                        });
+                    }
+                    Some((rule, RecordEffect::DeferUntil(until))) => {
+                        tracing::debug!(tenant = %record.tenant, record = %record.id, scenario = %rule, "record held by a scenario");
+                        let release = match dialect {
+                            Dialect::Sqlite => "",
+                            Dialect::Postgres => ", claimed_by = NULL, claim_until = NULL",
+                        };
+                        tx.exec(&Sql::with(
+                            &format!(
+                                "UPDATE imported_devices SET due_at = $3{release} \
+                                 WHERE tenant = $1 AND id = $2 AND status = 0"
+                            ),
+                            vec![
+                                record.tenant.as_str().into(),
+                                record.id.as_str().into(),
+                                to_micros(until.max(now)).into(),
+                            ],
+                        ))
+                        .await?;
+                    }
+                }
+            }
+            rest
+        }
+    };
+    let records = records.as_slice();
     let keys: Vec<&str> = records
         .iter()
         .filter_map(|r| r.facts.as_ref().ok().map(|f| f.hardware_key.as_str()))
@@ -114,7 +178,8 @@ pub(crate) async fn decide_and_write(
         }
     }
 
-    let mut outcomes = Vec::with_capacity(records.len());
+    let mut outcomes = Vec::with_capacity(records.len() + shaped_outcomes.len());
+    outcomes.append(&mut shaped_outcomes);
     let mut devices = Vec::new();
     for &record in records {
         let decision = match &record.facts {
@@ -133,7 +198,7 @@ pub(crate) async fn decide_and_write(
                 status: 4,
                 registration_id: String::new(),
                 error_code: i64::from(failure.code),
-                error_name: failure.name,
+                error_name: failure.name.into(),
             }),
             Decision::Register(facts) => {
                 let device_id = id_text(Uuid::now_v7());
@@ -149,7 +214,7 @@ pub(crate) async fn decide_and_write(
                     status: 3,
                     registration_id: device_id.clone(),
                     error_code: 0,
-                    error_name: "None",
+                    error_name: "None".into(),
                 });
                 devices.push((record, facts, device_id));
             }
@@ -169,7 +234,7 @@ pub(crate) async fn decide_and_write(
                 .bind(o.status)
                 .bind(o.registration_id.as_str())
                 .bind(o.error_code)
-                .bind(o.error_name);
+                .bind(o.error_name.as_ref());
         });
         update.push(
             ") UPDATE imported_devices SET status = v.status, \

@@ -154,6 +154,7 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
         &self,
         now: OffsetDateTime,
         limit: u32,
+        shaper: Option<&dyn autopilot_domain::registration::RecordShaper>,
     ) -> Result<ProcessReport, StoreError> {
         let mut tx = self.backend.write().await?;
         let due = Sql::with(
@@ -174,7 +175,8 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
             .map(Evaluated::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let records: Vec<&Evaluated> = records.iter().collect();
-        let report = round::decide_and_write(&mut tx, &records, now, true).await?;
+        let report =
+            round::decide_and_write(&mut tx, &records, now, true, shaper, Dialect::Sqlite).await?;
         Tx::commit(tx).await?;
         Ok(report)
     }

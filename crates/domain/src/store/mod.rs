@@ -261,10 +261,12 @@ pub trait RegistrationStore: Send + Sync {
     /// processing and due by `now`, applying [`crate::registration`], and writes the outcomes,
     /// with the registered devices, in one transaction. Records deleted before this runs are
     /// never registered; a failed round changes nothing and can simply run again.
+    /// `shaper` (the scenarios' device rules) may fail a record, or keep it `unknown` longer.
     async fn process_due(
         &self,
         now: OffsetDateTime,
         limit: u32,
+        shaper: Option<&dyn crate::registration::RecordShaper>,
     ) -> Result<ProcessReport, StoreError>;
 
     /// When the next processing record falls due (the earliest due time; with several

@@ -254,6 +254,7 @@ impl Server {
         scenarios: Scenarios,
     ) -> Self {
         autopilot_server::tls::install_crypto_provider();
+        let scenarios = Arc::new(scenarios);
         let store = autopilot_store::open(&test_database(url).await)
             .await
             .unwrap();
@@ -274,9 +275,17 @@ impl Server {
             config,
             wake: wake.clone(),
             usage: usage.clone(),
-            scenarios: Arc::new(scenarios),
+            scenarios: scenarios.clone(),
         };
-        let worker = worker::spawn(store.clone(), clock.clone(), wake.clone(), membership_delay);
+        let shaper = (!scenarios.is_empty())
+            .then(|| scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+        let worker = worker::spawn_shaped(
+            store.clone(),
+            clock.clone(),
+            wake.clone(),
+            membership_delay,
+            shaper,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let endpoint = autopilot_server::listen::Endpoint { listener, tls };

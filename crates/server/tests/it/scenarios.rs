@@ -137,3 +137,130 @@ async fn faults_before_and_after_the_write_latency_drops_and_syncs() {
         204
     );
 }
+
+const DEVICES: &str = r#"
+[scenario]
+name = "registrations"
+version = 1
+seed = 11
+
+[[rule]]
+name = "stuck"
+match = { serial = "STUCK-*" }
+effect = { unknown = true }
+
+[[rule]]
+name = "later"
+match = { serial = "LATER-*" }
+effect = { delay = "1h" }
+
+[[rule]]
+name = "elsewhere"
+match = { serial = "ELSE-*" }
+effect = { outcome = 808 }
+
+[[rule]]
+name = "refused"
+match = { group_tag = "Refused" }
+effect = { outcome = { code = 950, name = "ZtdOemRefused" } }
+
+[[rule]]
+name = "half"
+match = { serial = "HALF-*", share = 0.5 }
+effect = { outcome = "ZtdDeviceAlreadyAssigned" }
+"#;
+
+/// Imports `serials` with `tag` in one request; the records' ids in order.
+async fn import(server: &Server, token: &str, serials: &[String], tag: &str) -> Vec<String> {
+    let devices: Vec<serde_json::Value> = serials
+        .iter()
+        .map(|s| json!({"serialNumber": s, "groupTag": tag, "hardwareIdentifier": crate::common::hash(s)}))
+        .collect();
+    let body = json!({"importedWindowsAutopilotDeviceIdentities": devices});
+    let reply = server
+        .post_json(
+            &format!("/beta{IMPORTED}/import"),
+            token,
+            body.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn device_rules_decide_registrations() {
+    let server = Server::with_scenarios(&[DEVICES]).await;
+    let token = server.rw("devices");
+    let serials: Vec<String> = ["ELSE-1", "STUCK-1", "LATER-1", "PLAIN-1"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let ids = import(&server, &token, &serials, "").await;
+    let refused = import(&server, &token, &["OEM-1".to_owned()], "Refused").await;
+    let state = |id: &str| format!("/beta{IMPORTED}/{id}");
+    let elsewhere = server.wait_decided(&state(&ids[0]), &token).await;
+    assert_eq!(elsewhere["state"]["deviceErrorCode"], 808);
+    assert_eq!(
+        elsewhere["state"]["deviceErrorName"],
+        "ZtdDeviceAssignedToOtherTenant"
+    );
+    assert_eq!(elsewhere["state"]["deviceImportStatus"], "error");
+    let plain = server.wait_decided(&state(&ids[3]), &token).await;
+    assert_eq!(plain["state"]["deviceImportStatus"], "complete");
+    let custom = server.wait_decided(&state(&refused[0]), &token).await;
+    assert_eq!(
+        (
+            custom["state"]["deviceErrorCode"].clone(),
+            custom["state"]["deviceErrorName"].clone()
+        ),
+        (json!(950), json!("ZtdOemRefused"))
+    );
+    // Decided with them, the held and the delayed ones are still unknown.
+    for id in [&ids[1], &ids[2]] {
+        let record = server.get(&state(id), &token).await.json();
+        assert_eq!(record["state"]["deviceImportStatus"], "unknown", "{record}");
+    }
+    // Nothing failed by a scenario was registered.
+    let registered = server
+        .get(
+            "/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+            &token,
+        )
+        .await
+        .json();
+    let serials: Vec<&str> = registered["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["serialNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(serials, ["PLAIN-1"]);
+}
+
+#[tokio::test]
+async fn a_share_picks_the_same_devices_in_every_run() {
+    let serials: Vec<String> = (0..40).map(|i| format!("HALF-{i:03}")).collect();
+    let expected: Vec<bool> = serials
+        .iter()
+        .map(|s| autopilot_scenario::share_of(11, s) < 0.5)
+        .collect();
+    assert!(expected.iter().any(|x| *x) && expected.iter().any(|x| !*x));
+    for run in 0..2 {
+        let server = Server::with_scenarios(&[DEVICES]).await;
+        let token = server.rw(&format!("share-{run}"));
+        let ids = import(&server, &token, &serials, "").await;
+        for (id, failed) in ids.iter().zip(&expected) {
+            let record = server
+                .wait_decided(&format!("/beta{IMPORTED}/{id}"), &token)
+                .await;
+            let code = record["state"]["deviceErrorCode"].as_i64().unwrap();
+            assert_eq!(code == 806, *failed, "run {run}: {record}");
+        }
+    }
+}

@@ -302,13 +302,13 @@ pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
     let created = store.import_devices(&a, first).await.unwrap();
     // Not due yet: nothing happens.
     let early = store
-        .process_due(T0 - time::Duration::seconds(1), 100)
+        .process_due(T0 - time::Duration::seconds(1), 100, None)
         .await
         .unwrap();
     assert_eq!(early.processed, 0);
     assert_eq!(store.next_due().await.unwrap(), Some(T0));
 
-    let report = store.process_due(T0, 100).await.unwrap();
+    let report = store.process_due(T0, 100, None).await.unwrap();
     assert_eq!((report.processed, report.completed), (3, 1));
     let (status, code, name, device_id) = state_of(&store, &a, created[0].id).await;
     assert_eq!(
@@ -350,7 +350,7 @@ pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
         .import_devices(&b, hashed(&["R-001"], T0))
         .await
         .unwrap();
-    store.process_due(T0, 100).await.unwrap();
+    store.process_due(T0, 100, None).await.unwrap();
     let (status, code, name, _) = state_of(&store, &a, again[0].id).await;
     assert_eq!(
         (status, code, name.as_str()),
@@ -370,7 +370,7 @@ pub async fn registration_decides_every_rule(store: Arc<dyn Store>) {
         .import_devices(&b, hashed(&["R-001"], T0))
         .await
         .unwrap();
-    store.process_due(T0, 100).await.unwrap();
+    store.process_due(T0, 100, None).await.unwrap();
     assert_eq!(
         state_of(&store, &b, moved[0].id).await.0,
         ImportStatus::Complete
@@ -394,7 +394,7 @@ pub async fn withdrawn_and_limited_processing(store: Arc<dyn Store>) {
     let mut rounds = 0;
     let mut total = 0;
     loop {
-        let report = store.process_due(T0, 10).await.unwrap();
+        let report = store.process_due(T0, 10, None).await.unwrap();
         if report.processed == 0 {
             break;
         }
@@ -586,7 +586,7 @@ pub async fn filters_orders_and_keyset_pages(store: Arc<dyn Store>) {
     let mut reg = hashed(&["QD-1", "QD-2", "QD-3"], T0);
     reg.devices[1].group_tag = "Kiosk".into();
     store.import_devices(&t, reg).await.unwrap();
-    store.process_due(T0, 100).await.unwrap();
+    store.process_due(T0, 100, None).await.unwrap();
     let devices = store
         .list_devices(
             &t,

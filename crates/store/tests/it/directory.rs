@@ -16,7 +16,7 @@ async fn register(store: &Arc<dyn Store>, tenant: &TenantId, serials: &[&str]) -
         d.group_tag = if i == 0 { "Lab".into() } else { String::new() };
     }
     store.import_devices(tenant, batch).await.unwrap();
-    store.process_due(T0, 1000).await.unwrap();
+    store.process_due(T0, 1000, None).await.unwrap();
     let page = store
         .list_devices(
             tenant,

@@ -46,7 +46,7 @@ async fn register(store: &Arc<dyn Store>, t: &TenantId, devices: &[(&str, &str)]
         d.group_tag = (*tag).to_owned();
     }
     let created = store.import_devices(t, batch).await.unwrap();
-    store.process_due(T0, 1000).await.unwrap();
+    store.process_due(T0, 1000, None).await.unwrap();
     let mut out = Vec::new();
     for record in created {
         let record = store

@@ -40,7 +40,7 @@ async fn a_dead_instances_claims_are_taken_over_after_its_lease() {
         .unwrap();
     // While the lease holds, nobody else takes them, and the next due time is its end.
     let early = store
-        .process_due(T0 + Duration::seconds(29), 100)
+        .process_due(T0 + Duration::seconds(29), 100, None)
         .await
         .unwrap();
     assert_eq!(early.processed, 0);
@@ -50,7 +50,7 @@ async fn a_dead_instances_claims_are_taken_over_after_its_lease() {
     );
     // Once it has ended, another instance takes them over and decides each once.
     let late = store
-        .process_due(T0 + Duration::seconds(31), 100)
+        .process_due(T0 + Duration::seconds(31), 100, None)
         .await
         .unwrap();
     assert_eq!(late.processed, 3);
@@ -77,11 +77,11 @@ async fn two_instances_registering_the_same_hardware_at_once_one_wins() {
         let first = a.import_devices(&t, hashed(&[&serial], T0)).await.unwrap();
         let second = b.import_devices(&t, hashed(&[&serial], T0)).await.unwrap();
         let now = T0 + Duration::seconds(1);
-        let (ra, rb) = tokio::join!(a.process_due(now, 1), b.process_due(now, 1));
+        let (ra, rb) = tokio::join!(a.process_due(now, 1, None), b.process_due(now, 1, None));
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
         // Whoever took what, both records are decided, once each, and one registered.
-        let mut rest = a.process_due(now, 10).await.unwrap().processed;
-        rest += b.process_due(now, 10).await.unwrap().processed;
+        let mut rest = a.process_due(now, 10, None).await.unwrap().processed;
+        rest += b.process_due(now, 10, None).await.unwrap().processed;
         assert_eq!(ra.processed + rb.processed + rest, 2, "round {round}");
         let store: Arc<dyn Store> = a.clone();
         let mut outcomes = [
