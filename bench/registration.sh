@@ -8,6 +8,7 @@
 #
 #   bench/registration.sh
 #   DEVICES=50000 bench/registration.sh
+#   SCENARIO=bench/scenarios/hundred-device-rules.toml bench/registration.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,6 @@ build_release
 "$bin" hash generate --manufacturer Contoso --model "Laptop 7" --serial REG-{n} \
   --count "$devices" --seed 11 --format json > "$work/devices.json"
 
-serve sqlite --data-dir "$work/data" --processing-delay 0s --throttle off
+serve sqlite --data-dir "$work/data" --processing-delay 0s --throttle off ${SCENARIO:+--scenario "$SCENARIO"}
 
 CLIENTS="${CLIENTS:-1}" python3 bench/registration.py "$base" "$token" "$work/devices.json" "SQLite, one server"
