@@ -207,9 +207,10 @@ pub const KNOWN_OUTCOMES: &[(i32, &str)] = &[
 impl Scenario {
     /// The first device rule (outcome, delay, unknown) that matches `device`.
     pub fn device_rule(&self, device: &DeviceFacts<'_>) -> Option<&Rule> {
-        self.rules
-            .iter()
-            .find(|r| r.effect.kind() == Kind::Device && r.matcher.device(device, self.seed))
+        let lowered = matching::Lowered::of(device);
+        self.rules.iter().find(|r| {
+            r.effect.kind() == Kind::Device && r.matcher.device_lowered(device, &lowered, self.seed)
+        })
     }
 
     /// The first profile rule that matches `device`.

@@ -38,9 +38,14 @@ impl Pattern {
     }
 
     pub fn matches(&self, text: &str) -> bool {
+        self.matches_lowered(text, &text.to_lowercase())
+    }
+
+    /// [`Pattern::matches`] with the text's lower case made once by the caller.
+    fn matches_lowered(&self, text: &str, lower: &str) -> bool {
         match self {
-            Pattern::Exact(want) => text.to_lowercase() == *want,
-            Pattern::Glob(glob) => glob_match(glob, &text.to_lowercase()),
+            Pattern::Exact(want) => lower == want,
+            Pattern::Glob(glob) => glob_match(glob, lower),
             Pattern::Regex(re) => re.is_match(text),
         }
     }
@@ -117,15 +122,47 @@ fn text_ok(pattern: &Option<Pattern>, text: &str) -> bool {
     pattern.as_ref().is_none_or(|p| p.matches(text))
 }
 
+fn lowered_ok(pattern: &Option<Pattern>, text: &str, lower: &str) -> bool {
+    pattern
+        .as_ref()
+        .is_none_or(|p| p.matches_lowered(text, lower))
+}
+
+/// A device's texts in lower case, made once for all the rules it is matched against.
+#[derive(Debug, Clone)]
+pub(crate) struct Lowered {
+    serial: String,
+    group_tag: String,
+    product_key: String,
+    manufacturer: String,
+    model: String,
+}
+
+impl Lowered {
+    pub(crate) fn of(d: &DeviceFacts<'_>) -> Self {
+        Lowered {
+            serial: d.serial.to_lowercase(),
+            group_tag: d.group_tag.to_lowercase(),
+            product_key: d.product_key.to_lowercase(),
+            manufacturer: d.manufacturer.to_lowercase(),
+            model: d.model.to_lowercase(),
+        }
+    }
+}
+
 impl Match {
     /// Whether a device rule's conditions hold for `d`.
     pub fn device(&self, d: &DeviceFacts<'_>, seed: u64) -> bool {
+        self.device_lowered(d, &Lowered::of(d), seed)
+    }
+
+    pub(crate) fn device_lowered(&self, d: &DeviceFacts<'_>, l: &Lowered, seed: u64) -> bool {
         tenant_ok(&self.tenant, d.tenant, d.tenant_name)
-            && text_ok(&self.serial, d.serial)
-            && text_ok(&self.group_tag, d.group_tag)
-            && text_ok(&self.product_key, d.product_key)
-            && text_ok(&self.manufacturer, d.manufacturer)
-            && text_ok(&self.model, d.model)
+            && lowered_ok(&self.serial, d.serial, &l.serial)
+            && lowered_ok(&self.group_tag, d.group_tag, &l.group_tag)
+            && lowered_ok(&self.product_key, d.product_key, &l.product_key)
+            && lowered_ok(&self.manufacturer, d.manufacturer, &l.manufacturer)
+            && lowered_ok(&self.model, d.model, &l.model)
             && (self.nth.is_empty() || self.nth.contains(&d.nth))
             && self.share.is_none_or(|s| share_of(seed, d.serial) < s)
     }
