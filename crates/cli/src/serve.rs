@@ -347,6 +347,25 @@ async fn run(args: ServeArgs) -> Result<()> {
     };
     let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
     let scenarios = Arc::new(load_scenarios(&args.scenarios)?);
+    // Scenarios put at run time through the management API: read now, and again every few
+    // seconds, so that every instance runs what any of them was given.
+    scenarios
+        .reload(store.as_ref())
+        .await
+        .context("cannot read the stored scenarios")?;
+    let refresher = {
+        let (scenarios, store) = (scenarios.clone(), store.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = scenarios.reload(store.as_ref()).await {
+                    tracing::warn!(error = %e, "cannot read the stored scenarios");
+                }
+            }
+        })
+    };
     let state = AppState {
         scenarios: scenarios.clone(),
         usage: usage.clone(),
@@ -452,6 +471,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     .await;
     registration.stop().await;
     flusher.stop().await;
+    refresher.abort();
     tracing::info!("autopilot-graph stopped");
     Ok(())
 }

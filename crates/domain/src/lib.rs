@@ -36,7 +36,7 @@ pub use store::{
     DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
     ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
     OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore, PutCode, RegistrationStore,
-    SettingsStore, SortValue, Store, StoreError, ThrottleStore, UploadTarget, UsageStore,
-    UserStore,
+    ScenarioStore, SettingsStore, SortValue, Store, StoreError, StoredScenario, ThrottleStore,
+    UploadTarget, UsageStore, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -146,6 +146,20 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     if req.uri().path().eq_ignore_ascii_case("/devicelogin") && req.method() == Method::GET {
         return Ok(handlers::token::sign_in_page());
     }
+    // The management API, beside the Graph versions, for admin tokens only.
+    if req.uri().path().starts_with(handlers::management::PREFIX) {
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let principal = authenticated(state, authorization).await?;
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let body = body::within(state, req.into_body(), 1024 * 1024, || {
+            GraphError::PayloadTooLarge("A scenario document is at most 1 MiB.".to_owned())
+        })
+        .await?;
+        return handlers::management::call(state, &principal, &method, &path, &body).await;
+    }
     // An unknown version is the gateway's 404 before anything else; other routing errors
     // come after authentication, as Graph's do.
     let routed = route::route(req.uri().path());

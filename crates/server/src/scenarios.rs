@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,12 +26,17 @@ use crate::error::GraphError;
 /// The header that names the rule that shaped a response.
 pub const HEADER: &str = "x-autopilot-graph-scenario";
 
-/// The scenarios loaded, each rule's tenant resolved to its GUID, and how many requests each
-/// counted rule (`times`) has shaped.
+/// The scenarios a server runs: those of `serve --scenario` (every tenant), and those put per
+/// tenant at run time (read from the store, so that every instance runs them), each rule's
+/// tenant resolved to its GUID; and how many requests each counted rule (`times`) has shaped.
 #[derive(Debug, Default)]
 pub struct Scenarios {
     loaded: Vec<Scenario>,
-    shaped: Mutex<HashMap<(usize, usize, String), u32>>,
+    /// Run-time scenarios by tenant GUID, put through the management API.
+    tenants: RwLock<Arc<HashMap<String, Vec<Scenario>>>>,
+    /// Whether any scenario is loaded at all (checked first on every request).
+    any: AtomicBool,
+    shaped: Mutex<HashMap<(String, usize, String), u32>>,
 }
 
 /// A rule that shapes a request: which, and its effect.
@@ -73,14 +79,78 @@ impl Scenarios {
                 }
             }
         }
+        let any = AtomicBool::new(!loaded.is_empty());
         Scenarios {
             loaded,
+            tenants: RwLock::new(Arc::new(HashMap::new())),
+            any,
             shaped: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.loaded.is_empty()
+        !self.any.load(Ordering::Relaxed)
+    }
+
+    /// Checks a scenario put for `tenant` (its GUID) at run time: what [`Scenarios::check`]
+    /// checks, and that no rule names another tenant. Its rules then match that tenant only.
+    pub fn for_tenant(tenant: &str, mut scenario: Scenario) -> Result<Scenario, String> {
+        Self::check(&scenario)?;
+        for r in &mut scenario.rules {
+            if let Some(t) = &r.matcher.tenant
+                && crate::auth::tenant_guid(t).hyphenated().to_string() != tenant
+            {
+                return Err(format!(
+                    "line {}: rule '{}': it names the tenant '{t}', but the scenario is put for {tenant}",
+                    r.line, r.name
+                ));
+            }
+            r.matcher.tenant = Some(tenant.to_owned());
+        }
+        Ok(scenario)
+    }
+
+    /// Replaces the run-time scenarios with what the store holds now. A document that no
+    /// longer reads (written by another version) is skipped with a warning.
+    pub async fn reload(
+        &self,
+        store: &dyn autopilot_domain::Store,
+    ) -> Result<(), autopilot_domain::StoreError> {
+        let mut tenants: HashMap<String, Vec<Scenario>> = HashMap::new();
+        for stored in store.all_scenarios().await? {
+            let parsed = Scenario::parse(&stored.document)
+                .map_err(|e| e.to_string())
+                .and_then(|s| Self::for_tenant(&stored.tenant, s));
+            match parsed {
+                Ok(s) => tenants.entry(stored.tenant).or_default().push(s),
+                Err(e) => tracing::warn!(
+                    tenant = %stored.tenant,
+                    scenario = %stored.name,
+                    error = %e,
+                    "a stored scenario does not read; skipped"
+                ),
+            }
+        }
+        let any = !self.loaded.is_empty() || !tenants.is_empty();
+        *self.tenants.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tenants);
+        self.any.store(any, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The run-time scenarios of `tenant`, then those of the files, in order; the first `f`
+    /// answers for.
+    fn for_each<T>(&self, tenant: &str, f: impl FnMut(&Scenario) -> Option<T>) -> Option<T> {
+        let tenants = self
+            .tenants
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        tenants
+            .get(tenant)
+            .into_iter()
+            .flatten()
+            .chain(&self.loaded)
+            .find_map(f)
     }
 
     /// The names and rule counts of the scenarios loaded, for the start-up log.
@@ -105,7 +175,7 @@ impl Scenarios {
             path,
             is_sync,
         };
-        for (si, s) in self.loaded.iter().enumerate() {
+        self.for_each(tenant, |s| {
             for (ri, r) in s.rules.iter().enumerate() {
                 let kind = r.effect.kind();
                 let applies = match kind {
@@ -122,7 +192,9 @@ impl Scenarios {
                 };
                 if let Some(limit) = times {
                     let mut shaped = self.shaped.lock().unwrap_or_else(|e| e.into_inner());
-                    let n = shaped.entry((si, ri, tenant.to_owned())).or_insert(0);
+                    let n = shaped
+                        .entry((s.name.clone(), ri, tenant.to_owned()))
+                        .or_insert(0);
                     if *n >= limit {
                         continue;
                     }
@@ -133,8 +205,16 @@ impl Scenarios {
                     effect: r.effect.clone(),
                 });
             }
-        }
-        None
+            None
+        })
+    }
+
+    /// Forgets the counts of a tenant's counted rules (its scenarios were put or reset).
+    pub fn recount(&self, tenant: &str) {
+        self.shaped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(_, _, t), _| t != tenant);
     }
 }
 
@@ -253,15 +333,19 @@ impl RecordShaper for Scenarios {
             model: r.model,
             nth: 0,
         };
-        let (scenario, rule) = self
-            .loaded
-            .iter()
-            .find_map(|s| s.device_rule(&facts).map(|rule| (s, rule)))?;
-        let name = format!("{}/{}", scenario.name, rule.name);
+        let (name, seed, effect) = self.for_each(r.tenant, |s| {
+            s.device_rule(&facts).map(|rule| {
+                (
+                    format!("{}/{}", s.name, rule.name),
+                    s.seed,
+                    rule.effect.clone(),
+                )
+            })
+        })?;
         // A record's place in a delay range follows from the seed and its serial, so looking
         // at it again gives the same time.
-        let place = share_of(scenario.seed, r.serial);
-        let effect = match &rule.effect {
+        let place = share_of(seed, r.serial);
+        let effect = match &effect {
             Effect::Unknown => RecordEffect::DeferUntil(now + HOLD_RECHECK),
             Effect::Delay(range) => {
                 let until = r.imported_at + span(range.at(place));

@@ -20,6 +20,7 @@ mod organizations;
 mod postgres;
 mod profiles;
 mod round;
+mod scenarios;
 mod settings;
 mod sql;
 mod sql_store;

@@ -10,6 +10,7 @@ mod enrollment;
 mod entra;
 mod identities;
 mod managed;
+mod scenarios;
 mod usage;
 
 pub use device_code::{CodeDecision, DeviceCodeStore, PutCode};
@@ -19,6 +20,7 @@ pub use entra::{
 };
 pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
+pub use scenarios::{ScenarioStore, StoredScenario};
 pub use usage::UsageStore;
 
 use crate::model::{
@@ -153,6 +155,7 @@ pub trait Store:
     + ImportedIdentityStore
     + DeviceCodeStore
     + UsageStore
+    + ScenarioStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -176,6 +179,7 @@ impl<T> Store for T where
         + ImportedIdentityStore
         + DeviceCodeStore
         + UsageStore
+        + ScenarioStore
         + Send
         + Sync
         + std::fmt::Debug

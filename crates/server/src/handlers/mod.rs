@@ -12,6 +12,7 @@ mod groups;
 mod identities;
 mod imported;
 mod managed;
+pub mod management;
 mod organization;
 mod profiles;
 mod settings;

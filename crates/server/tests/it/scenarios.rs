@@ -264,3 +264,125 @@ async fn a_share_picks_the_same_devices_in_every_run() {
         }
     }
 }
+
+/// A PUT of a scenario document to the management API.
+async fn put(
+    server: &Server,
+    token: &str,
+    tenant: &str,
+    name: &str,
+    document: &str,
+) -> crate::common::Reply {
+    server
+        .send(
+            reqwest::Method::PUT,
+            &format!("/_autopilot-graph/tenants/{tenant}/scenarios/{name}"),
+            Some(token),
+            Some(("application/toml", document.as_bytes().to_vec())),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn scenarios_are_put_listed_and_removed_at_run_time() {
+    let server = Server::with_scenarios(&[]).await;
+    let admin = server.token("mgmt", &["AutopilotGraph.Admin"], &[]);
+    let user = server.rw("mgmt");
+    let sync = "/beta/deviceManagement/windowsAutopilotSettings/sync";
+    let busy = "[scenario]\nname = \"busy\"\nversion = 1\n\n[[rule]]\nname = \"always running\"\neffect = { sync = \"conflict\" }\n";
+
+    // Not for a Graph token.
+    put(&server, &user, "mgmt", "busy", busy)
+        .await
+        .graph_error(403, "Forbidden");
+    let reply = put(&server, &admin, "mgmt", "busy", busy).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.json()["rules"], 1);
+    let reply = server.post_json(sync, &user, b"").await;
+    reply.graph_error(409, "Conflict");
+    assert_eq!(
+        reply.header("x-autopilot-graph-scenario"),
+        "busy/always running"
+    );
+    // Only this tenant's.
+    assert_eq!(
+        server
+            .post_json(sync, &server.rw("other"), b"")
+            .await
+            .status,
+        204
+    );
+
+    // A document with a mistake is refused with its line and rule; the one before keeps running.
+    let bad = "[scenario]\nname = \"busy\"\nversion = 2\n\n[[rule]]\nname = \"oops\"\neffect = { sync = \"sometimes\" }\n";
+    let message = put(&server, &admin, "mgmt", "busy", bad)
+        .await
+        .graph_error(400, "BadRequest");
+    assert!(message.contains("line 5: rule 'oops'"), "{message}");
+    server
+        .post_json(sync, &user, b"")
+        .await
+        .graph_error(409, "Conflict");
+    // A rule for another tenant, a name that is not the document's: refused too.
+    let other = busy.replace("effect =", "match = { tenant = \"fabrikam\" }\neffect =");
+    put(&server, &admin, "mgmt", "busy", &other)
+        .await
+        .graph_error(400, "BadRequest");
+    put(&server, &admin, "mgmt", "calm", busy)
+        .await
+        .graph_error(400, "BadRequest");
+
+    // Replaced (200), listed, removed.
+    let v2 = busy.replace("version = 1", "version = 2");
+    assert_eq!(put(&server, &admin, "mgmt", "busy", &v2).await.status, 200);
+    let listed = server
+        .get("/_autopilot-graph/tenants/mgmt/scenarios", &admin)
+        .await
+        .json();
+    assert_eq!(listed["value"][0]["name"], "busy");
+    assert_eq!(listed["value"][0]["version"], 2);
+    assert_eq!(listed["value"][0]["document"], v2.as_str());
+    assert_eq!(
+        server
+            .delete("/_autopilot-graph/tenants/mgmt/scenarios/busy", &admin)
+            .await
+            .status,
+        204
+    );
+    server
+        .delete("/_autopilot-graph/tenants/mgmt/scenarios/busy", &admin)
+        .await
+        .graph_error(404, "ResourceNotFound");
+    assert_eq!(server.post_json(sync, &user, b"").await.status, 204);
+
+    // Reset: every scenario of the tenant goes.
+    let storm = "[scenario]\nname = \"storm\"\nversion = 1\n\n[[rule]]\nname = \"429s\"\nmatch = { method = \"GET\" }\neffect = { status = 429, times = 2 }\n";
+    assert_eq!(
+        put(&server, &admin, "mgmt", "storm", storm).await.status,
+        201
+    );
+    server
+        .get(&format!("/beta{IMPORTED}"), &user)
+        .await
+        .graph_error(429, "TooManyRequests");
+    assert_eq!(
+        server
+            .delete("/_autopilot-graph/tenants/mgmt/scenarios", &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        server.get(&format!("/beta{IMPORTED}"), &user).await.status,
+        200
+    );
+    let listed = server
+        .get("/_autopilot-graph/tenants/mgmt/scenarios", &admin)
+        .await
+        .json();
+    assert_eq!(listed["value"], json!([]));
+    server
+        .get("/_autopilot-graph/nothing", &admin)
+        .await
+        .graph_error(404, "ResourceNotFound");
+}
