@@ -16,6 +16,7 @@ mod load;
 mod output;
 mod permissions;
 mod progress;
+mod scenarios;
 mod serve;
 mod tenants;
 mod users;
@@ -50,6 +51,10 @@ enum Command {
     /// Device codes of the device-code sign-in waiting for an admin: list, approve, deny.
     #[command(subcommand)]
     DeviceCode(device_codes::DeviceCodeCommand),
+    /// A tenant's scenarios at run time, through the server's management API: apply, list,
+    /// reset.
+    #[command(subcommand)]
+    Scenario(scenarios::ScenarioCommand),
     /// Import Autopilot CSV files: checked offline, sent in batches, followed until every
     /// device is registered or failed, reported line by line.
     Import(Box<import::ImportArgs>),
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Command::GroupId(args) => admin::group_id(args),
         Command::App(command) => admin::app(command),
         Command::DeviceCode(command) => device_codes::run(command),
+        Command::Scenario(command) => scenarios::run(command),
         Command::Migrate(args) => serve::migrate(args),
         Command::Hash(command) => hash::run(command),
         Command::Import(args) => import::run(*args),

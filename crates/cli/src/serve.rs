@@ -244,7 +244,7 @@ fn load_scenarios(files: &[PathBuf]) -> Result<autopilot_server::scenarios::Scen
     Ok(autopilot_server::scenarios::Scenarios::new(loaded))
 }
 
-fn load_key(dir: &Path) -> Result<SigningKey> {
+pub(crate) fn load_key(dir: &Path) -> Result<SigningKey> {
     SigningKey::load_or_create(dir).context("cannot prepare the signing key")
 }
 

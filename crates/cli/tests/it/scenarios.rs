@@ -88,3 +88,63 @@ async fn serve_runs_the_scenarios_it_is_given() {
             .contains("rule 'stuck profiles': this server does not apply profile rules yet")
     );
 }
+
+/// `scenario apply | list | reset` against a running server, with the admin token the data
+/// directory's key makes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn scenarios_are_applied_listed_and_reset_at_run_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let running = start_with(&data, &["--listen", "127.0.0.1:0"], &[]);
+    let file = dir.path().join("busy.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"busy\"\nversion = 4\n\n[[rule]]\nname = \"running\"\neffect = { sync = \"conflict\" }\n",
+    )
+    .unwrap();
+    let server = ["--tenant", "default", "--url", running.base.as_str()];
+    let mut apply = vec!["scenario", "apply"];
+    apply.extend(server);
+    apply.push(file.to_str().unwrap());
+    let out = crate::serve::cli_ok(&data, &apply);
+    assert!(out.starts_with("put busy: version 4, 1 rules"), "{out}");
+    let sync = format!(
+        "{}/beta/deviceManagement/windowsAutopilotSettings/sync",
+        running.base
+    );
+    let reply = crate::client()
+        .post(&sync)
+        .bearer_auth(&running.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 409);
+    assert_eq!(
+        reply.headers()["x-autopilot-graph-scenario"],
+        "busy/running"
+    );
+    let mut list = vec!["scenario", "list"];
+    list.extend(server);
+    let listed = crate::serve::cli_ok(&data, &list);
+    assert!(listed.starts_with("busy\tversion 4\t1 rules\t"), "{listed}");
+    // A document with a mistake is refused here, before anything is sent.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"bad\"\nversion = 1\n\n[[rule]]\nname = \"x\"\neffect = { sync = \"never\" }\n").unwrap();
+    let mut apply_bad = vec!["scenario", "apply"];
+    apply_bad.extend(server);
+    apply_bad.push(bad.to_str().unwrap());
+    let out = cli(&data, &apply_bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 5: rule 'x'"));
+    let mut reset = vec!["scenario", "reset"];
+    reset.extend(server);
+    assert!(crate::serve::cli_ok(&data, &reset).starts_with("removed every scenario of default"));
+    let reply = crate::client()
+        .post(&sync)
+        .bearer_auth(&running.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 204);
+    stop(running);
+}
