@@ -148,3 +148,30 @@ async fn scenarios_are_applied_listed_and_reset_at_run_time() {
     assert_eq!(reply.status(), 204);
     stop(running);
 }
+
+/// The examples a user reaches for are documents `serve` runs.
+#[test]
+fn the_examples_are_scenarios_the_server_runs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = autopilot_scenario::Scenario::parse(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        autopilot_server::scenarios::Scenarios::check(&scenario)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        names.push(scenario.name);
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "429-storm",
+            "flaky-tenant",
+            "intune-timing",
+            "oem-batch",
+            "stuck-import"
+        ]
+    );
+}
