@@ -209,6 +209,15 @@ impl Scenarios {
         })
     }
 
+    /// The timing profile the scenarios give `tenant` (its GUID), if any: the first scenario
+    /// of the tenant, then of the files, that names one.
+    pub fn timing(&self, tenant: &str) -> Option<autopilot_scenario::TimingValues> {
+        if self.is_empty() {
+            return None;
+        }
+        self.for_each(tenant, |s| s.timing.map(autopilot_scenario::Timing::values))
+    }
+
     /// Forgets the counts of a tenant's counted rules (its scenarios were put or reset).
     pub fn recount(&self, tenant: &str) {
         self.shaped

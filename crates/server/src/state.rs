@@ -85,6 +85,41 @@ pub struct AppState {
     pub scenarios: Arc<crate::scenarios::Scenarios>,
 }
 
+fn span(d: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
+}
+
+impl AppState {
+    /// The processing delay of `tenant`'s imports: its scenarios' timing profile, else the
+    /// server's.
+    pub fn processing_delay(&self, tenant: &TenantId) -> ProcessingDelay {
+        match self.scenarios.timing(tenant.as_str()) {
+            Some(t) => ProcessingDelay {
+                min: span(t.processing.min),
+                max: span(t.processing.max),
+            },
+            None => self.config.processing_delay,
+        }
+    }
+
+    /// The sync interval and duration of `tenant`.
+    pub fn sync_timing(&self, tenant: &TenantId) -> (time::Duration, time::Duration) {
+        match self.scenarios.timing(tenant.as_str()) {
+            Some(t) => (span(t.sync_interval), span(t.sync_duration)),
+            None => (self.config.sync_interval, self.config.sync_duration),
+        }
+    }
+
+    /// How long a profile assignment takes in `tenant`.
+    pub fn profile_assignment_delay(&self, tenant: &TenantId) -> time::Duration {
+        self.scenarios
+            .timing(tenant.as_str())
+            .map_or(self.config.profile_assignment_delay, |t| {
+                span(t.profile_assignment)
+            })
+    }
+}
+
 /// Everything a handler needs to know about the request besides its body: what it addressed,
 /// who sent it, and the query options, all checked.
 #[derive(Debug)]

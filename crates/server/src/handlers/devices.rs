@@ -220,6 +220,8 @@ struct ProfileContext {
     assignments: Vec<ProfileAssignment>,
     /// Autopilot device id to its Entra groups and when it joined each.
     groups: HashMap<Uuid, Vec<(Uuid, OffsetDateTime)>>,
+    /// How long an assignment takes in the tenant.
+    delay: time::Duration,
 }
 
 impl ProfileContext {
@@ -234,6 +236,7 @@ impl ProfileContext {
                 profiles: Vec::new(),
                 assignments,
                 groups: HashMap::new(),
+                delay: state.profile_assignment_delay(ctx.tenant()),
             });
         }
         let profiles = state.store.list_profiles(ctx.tenant()).await?;
@@ -250,6 +253,7 @@ impl ProfileContext {
             profiles,
             assignments,
             groups,
+            delay: state.profile_assignment_delay(ctx.tenant()),
         })
     }
 
@@ -265,7 +269,7 @@ impl ProfileContext {
             &self.profiles,
             &self.assignments,
             state.clock.now(),
-            state.config.profile_assignment_delay,
+            self.delay,
         )
     }
 

@@ -198,10 +198,8 @@ async fn write(
             .to_string(),
     });
     let now = state.clock.now();
-    let due_at = ids
-        .iter()
-        .map(|id| now + state.config.processing_delay.for_record(*id))
-        .collect();
+    let delay = state.processing_delay(ctx.tenant());
+    let due_at = ids.iter().map(|id| now + delay.for_record(*id)).collect();
     let batch = ImportBatch {
         import_id,
         upload: target,

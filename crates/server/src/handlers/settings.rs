@@ -64,15 +64,10 @@ async fn get(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
 }
 
 async fn sync(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
-    let config = &state.config;
+    let (interval, duration) = state.sync_timing(ctx.tenant());
     let decision = state
         .store
-        .trigger_sync(
-            ctx.tenant(),
-            state.clock.now(),
-            config.sync_interval,
-            config.sync_duration,
-        )
+        .trigger_sync(ctx.tenant(), state.clock.now(), interval, duration)
         .await?;
     match decision {
         SyncDecision::Start { .. } => Ok(respond::no_content()),
@@ -82,7 +77,7 @@ async fn sync(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
         SyncDecision::TooSoon { retry_after_secs } => Err(GraphError::too_many_requests(
             format!(
                 "A sync was triggered less than {} minutes ago. Please retry after {retry_after_secs} seconds.",
-                config.sync_interval.whole_minutes()
+                interval.whole_minutes()
             ),
             retry_after_secs,
         )),

@@ -386,3 +386,50 @@ async fn scenarios_are_put_listed_and_removed_at_run_time() {
         .await
         .graph_error(404, "ResourceNotFound");
 }
+
+/// A scenario's timing profile is its tenant's: Intune's pace for imports, an instant sync.
+#[tokio::test]
+async fn timing_profiles_are_per_tenant() {
+    let server = Server::with_scenarios(&[]).await;
+    let admin = |t: &str| server.token(t, &["AutopilotGraph.Admin"], &[]);
+    let intune = "[scenario]\nname = \"pace\"\nversion = 1\ntiming = \"intune\"\n";
+    let instant = "[scenario]\nname = \"pace\"\nversion = 1\ntiming = \"instant\"\n";
+    assert_eq!(
+        put(&server, &admin("slow"), "slow", "pace", intune)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        put(&server, &admin("quick"), "quick", "pace", instant)
+            .await
+            .status,
+        201
+    );
+
+    // Imports: the server's pace (none here) for a tenant without a profile; a minute or more
+    // for the Intune one.
+    let (slow, plain) = (server.rw("slow"), server.rw("plain"));
+    let slow_ids = import(&server, &slow, &["PACE-1".to_owned()], "").await;
+    let plain_ids = import(&server, &plain, &["PACE-2".to_owned()], "").await;
+    let decided = server
+        .wait_decided(&format!("/beta{IMPORTED}/{}", plain_ids[0]), &plain)
+        .await;
+    assert_eq!(decided["state"]["deviceImportStatus"], "complete");
+    let waiting = server
+        .get(&format!("/beta{IMPORTED}/{}", slow_ids[0]), &slow)
+        .await
+        .json();
+    assert_eq!(waiting["state"]["deviceImportStatus"], "unknown");
+
+    // Syncs: instant lets one follow another; the server's own timing refuses it.
+    let sync = "/beta/deviceManagement/windowsAutopilotSettings/sync";
+    let quick = server.rw("quick");
+    assert_eq!(server.post_json(sync, &quick, b"").await.status, 204);
+    assert_eq!(server.post_json(sync, &quick, b"").await.status, 204);
+    assert_eq!(server.post_json(sync, &plain, b"").await.status, 204);
+    server
+        .post_json(sync, &plain, b"")
+        .await
+        .graph_error(409, "Conflict");
+}
