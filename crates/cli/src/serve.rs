@@ -419,8 +419,7 @@ async fn run(args: ServeArgs) -> Result<()> {
         "autopilot-graph listening"
     );
     // Records still `unknown` from an earlier run are due already: the worker takes them first.
-    let shaper = (!scenarios.is_empty())
-        .then(|| scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+    let shaper = Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
     let registration =
         worker::spawn_shaped(store.clone(), clock, wake, args.membership_delay, shaper);
     let flusher = autopilot_server::usage::spawn_flusher(usage.clone(), store.clone());

@@ -107,6 +107,8 @@ pub struct RecordFacts<'a> {
     pub model: &'a str,
     /// When it was imported.
     pub imported_at: time::OffsetDateTime,
+    /// Its place in the request that imported it (from 1; 0 when not known).
+    pub nth: u32,
 }
 
 /// What a scenario does to a record about to be decided.

@@ -49,20 +49,13 @@ pub struct Shaping {
 
 impl Scenarios {
     /// The rules this server applies so far: requests (faults, latency, drops), syncs, and
-    /// registration outcomes, delays and held records. Profile rules and `nth` matches are read
-    /// by the scenario crate but not applied yet, so a scenario that has one is refused rather
-    /// than ignored.
+    /// registration outcomes, delays and held records. Profile rules are read by the scenario
+    /// crate but not applied yet, so a scenario that has one is refused rather than ignored.
     pub fn check(scenario: &Scenario) -> Result<(), String> {
         for r in &scenario.rules {
             if r.effect.kind() == autopilot_scenario::Kind::Profile {
                 return Err(format!(
                     "line {}: rule '{}': this server does not apply profile rules yet",
-                    r.line, r.name
-                ));
-            }
-            if !r.matcher.nth.is_empty() {
-                return Err(format!(
-                    "line {}: rule '{}': this server does not match a device's place in its import (nth) yet",
                     r.line, r.name
                 ));
             }
@@ -320,7 +313,7 @@ pub fn before(effect: &Effect) -> bool {
 
 /// How often a held record (`unknown = true`) is looked at again, so that it goes on once its
 /// rule is gone.
-const HOLD_RECHECK: time::Duration = time::Duration::seconds(30);
+const HOLD_RECHECK: time::Duration = time::Duration::seconds(5);
 
 fn span(d: Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
@@ -332,6 +325,11 @@ impl RecordShaper for Scenarios {
         r: &RecordFacts<'_>,
         now: time::OffsetDateTime,
     ) -> Option<(String, RecordEffect)> {
+        // Scenarios may be put at any time: the worker always asks, and this answers at once
+        // when there are none.
+        if self.is_empty() {
+            return None;
+        }
         let facts = DeviceFacts {
             tenant: r.tenant,
             tenant_name: r.tenant,
@@ -340,7 +338,7 @@ impl RecordShaper for Scenarios {
             product_key: r.product_key,
             manufacturer: r.manufacturer,
             model: r.model,
-            nth: 0,
+            nth: r.nth,
         };
         let (name, seed, effect) = self.for_each(r.tenant, |s| {
             s.device_rule(&facts).map(|rule| {

@@ -144,19 +144,21 @@ async fn insert_imported(
     upload: Option<&str>,
 ) -> Result<(), StoreError> {
     let created = to_micros(batch.created_at);
-    for ((ids, devices), due) in batch
+    for (chunk, ((ids, devices), due)) in batch
         .ids
         .chunks(INSERT_CHUNK)
         .zip(batch.devices.chunks(INSERT_CHUNK))
         .zip(batch.due_at.chunks(INSERT_CHUNK))
+        .enumerate()
     {
         let mut rows = Sql::new(
             "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
-             group_tag, product_key, assigned_user, created_at, due_at) ",
+             group_tag, product_key, assigned_user, created_at, due_at, position) ",
         );
+        let first = chunk * INSERT_CHUNK + 1;
         rows.values(
-            ids.iter().zip(devices).zip(due),
-            |row, ((id, device), due)| {
+            ids.iter().zip(devices).zip(due).enumerate(),
+            |row, (i, ((id, device), due))| {
                 row.bind(tenant.as_str())
                     .bind(id_text(*id))
                     .bind(batch.import_id.as_str())
@@ -166,7 +168,8 @@ async fn insert_imported(
                     .bind(device.product_key.as_str())
                     .bind(device.assigned_user_principal_name.as_str())
                     .bind(created)
-                    .bind(to_micros(*due));
+                    .bind(to_micros(*due))
+                    .bind(i64::try_from(first + i).unwrap_or(i64::MAX));
             },
         );
         tx.exec(&rows).await?;

@@ -180,7 +180,7 @@ impl PgBackend {
                  WHERE d.tenant = c.tenant AND d.id = c.id \
                  RETURNING d.tenant, d.id, d.import_id, d.serial_number, d.group_tag, \
                  d.product_key, d.assigned_user, (SELECT h.hash FROM imported_hashes h \
-                 WHERE h.tenant = d.tenant AND h.id = d.id), d.created_at, d.due_at",
+                 WHERE h.tenant = d.tenant AND h.id = d.id), d.created_at, d.position, d.due_at",
                 vec![
                     self.instance.as_str().into(),
                     to_micros(now + self.lease).into(),
@@ -191,7 +191,7 @@ impl PgBackend {
             .await?;
         let mut keyed = Vec::with_capacity(claimed.len());
         for row in claimed.drain(..) {
-            keyed.push(((row.int(9)?, row.text(1)?), row));
+            keyed.push(((row.int(10)?, row.text(1)?), row));
         }
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(keyed.into_iter().map(|(_, row)| row).collect())

@@ -24,7 +24,7 @@ const CHUNK: usize = 100;
 
 /// The columns a round reads of each record, `d` being `imported_devices` and `h` its hash.
 pub(crate) const ROUND_COLUMNS: &str = "d.tenant, d.id, d.import_id, d.serial_number, \
-     d.group_tag, d.product_key, d.assigned_user, h.hash, d.created_at";
+     d.group_tag, d.product_key, d.assigned_user, h.hash, d.created_at, d.position";
 
 /// A record with the rules' first verdict (the hash alone decides 802).
 #[derive(Debug)]
@@ -36,6 +36,8 @@ pub(crate) struct Evaluated {
     product_key: String,
     assigned_user: String,
     imported_at: OffsetDateTime,
+    /// Its place in the request that imported it (from 1; 0 when not known).
+    position: u32,
     facts: Result<registration::DeviceFacts, registration::Failure>,
 }
 
@@ -52,6 +54,7 @@ impl Evaluated {
             product_key: row.text(5)?,
             assigned_user: row.text(6)?,
             imported_at: crate::time_codec::from_micros(row.int(8)?),
+            position: u32::try_from(row.int(9)?).unwrap_or(0),
             facts: registration::evaluate(&hash, &serial),
         })
     }
@@ -112,6 +115,7 @@ pub(crate) async fn decide_and_write(
                     manufacturer: &facts.manufacturer,
                     model: &facts.model,
                     imported_at: record.imported_at,
+                    nth: record.position,
                 };
                 match shaper.shape(&view, now) {
                     None => rest.push(record),

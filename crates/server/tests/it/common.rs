@@ -277,8 +277,8 @@ impl Server {
             usage: usage.clone(),
             scenarios: scenarios.clone(),
         };
-        let shaper = (!scenarios.is_empty())
-            .then(|| scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+        let shaper =
+            Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
         let worker = worker::spawn_shaped(
             store.clone(),
             clock.clone(),

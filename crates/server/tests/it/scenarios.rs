@@ -433,3 +433,48 @@ async fn timing_profiles_are_per_tenant() {
         .await
         .graph_error(409, "Conflict");
 }
+
+/// `nth`: a device's place in its import request decides; and a scenario changed while an
+/// import is in flight: a held record goes on once its rule is gone.
+#[tokio::test]
+async fn places_in_an_import_and_scenarios_changed_in_flight() {
+    let server = Server::with_scenarios(&[]).await;
+    let admin = server.token("flight", &["AutopilotGraph.Admin"], &[]);
+    let token = server.rw("flight");
+    let doc = "[scenario]\nname = \"flight\"\nversion = 1\n\n[[rule]]\nname = \"second and third\"\nmatch = { nth = [2, 3], serial = \"NTH-*\" }\neffect = { outcome = 806 }\n\n[[rule]]\nname = \"hold\"\nmatch = { serial = \"HOLD-*\" }\neffect = { unknown = true }\n";
+    assert_eq!(
+        put(&server, &admin, "flight", "flight", doc).await.status,
+        201
+    );
+    let serials: Vec<String> = (1..=4).map(|i| format!("NTH-{i}")).collect();
+    let ids = import(&server, &token, &serials, "").await;
+    let mut codes = Vec::new();
+    for id in &ids {
+        let record = server
+            .wait_decided(&format!("/beta{IMPORTED}/{id}"), &token)
+            .await;
+        codes.push(record["state"]["deviceErrorCode"].as_i64().unwrap());
+    }
+    assert_eq!(codes, [0, 806, 806, 0]);
+
+    let held = import(&server, &token, &["HOLD-1".to_owned()], "").await;
+    let sibling = import(&server, &token, &["FREE-1".to_owned()], "").await;
+    server
+        .wait_decided(&format!("/beta{IMPORTED}/{}", sibling[0]), &token)
+        .await;
+    let path = format!("/beta{IMPORTED}/{}", held[0]);
+    assert_eq!(
+        server.get(&path, &token).await.json()["state"]["deviceImportStatus"],
+        "unknown"
+    );
+    // The scenario goes while the record waits: the record is decided by the usual rules.
+    assert_eq!(
+        server
+            .delete("/_autopilot-graph/tenants/flight/scenarios/flight", &admin)
+            .await
+            .status,
+        204
+    );
+    let record = server.wait_decided(&path, &token).await;
+    assert_eq!(record["state"]["deviceImportStatus"], "complete");
+}
