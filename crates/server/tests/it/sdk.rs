@@ -88,3 +88,16 @@ async fn microsofts_python_sdks_drive_a_dynamic_group_and_its_profile() {
     assert_eq!(seen["final"]["PYG-LAB-2"], "assignedInSync");
     assert_eq!(seen["final"]["PYG-OFFICE-1"], "notAssigned");
 }
+
+/// The SDK through a 429 storm on the import action: its retry handler waits out
+/// `Retry-After` and sends again; nothing throttled was carried out, so the device is imported
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_python_sdk_rides_out_a_429_storm() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let storm = "[scenario]\nname = \"storm\"\nversion = 1\n\n[[rule]]\nname = \"two 429s\"\nmatch = { route = \"*/import\", method = \"POST\" }\neffect = { status = 429, retry_after = 1, times = 2 }\n";
+    let server = Server::with_scenarios(&[storm]).await;
+    run_sdk(python, &server, Vec::new()).await;
+}
