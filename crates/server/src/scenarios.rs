@@ -48,14 +48,13 @@ pub struct Shaping {
 }
 
 impl Scenarios {
-    /// The rules this server applies so far: requests (faults, latency, drops), syncs, and
-    /// registration outcomes, delays and held records. Profile rules are read by the scenario
-    /// crate but not applied yet, so a scenario that has one is refused rather than ignored.
+    /// Checks what the scenario crate cannot see: a profile rule matches registered devices,
+    /// which have no place in an import, so it may not match on `nth`.
     pub fn check(scenario: &Scenario) -> Result<(), String> {
         for r in &scenario.rules {
-            if r.effect.kind() == autopilot_scenario::Kind::Profile {
+            if r.effect.kind() == autopilot_scenario::Kind::Profile && !r.matcher.nth.is_empty() {
                 return Err(format!(
-                    "line {}: rule '{}': this server does not apply profile rules yet",
+                    "line {}: rule '{}': a profile rule matches registered devices, which have no place in an import (nth)",
                     r.line, r.name
                 ));
             }
@@ -209,6 +208,33 @@ impl Scenarios {
             return None;
         }
         self.for_each(tenant, |s| s.timing.map(autopilot_scenario::Timing::values))
+    }
+
+    /// What a profile rule does to a registered device's assignment in `tenant`, if any.
+    pub fn profile_effect(
+        &self,
+        tenant: &str,
+        d: &autopilot_domain::AutopilotDevice,
+    ) -> Option<autopilot_scenario::ProfileEffect> {
+        if self.is_empty() {
+            return None;
+        }
+        let facts = DeviceFacts {
+            tenant,
+            tenant_name: tenant,
+            serial: &d.serial_number,
+            group_tag: &d.group_tag,
+            product_key: &d.product_key,
+            manufacturer: &d.manufacturer,
+            model: &d.model,
+            nth: 0,
+        };
+        self.for_each(tenant, |s| {
+            s.profile_rule(&facts).and_then(|r| match r.effect {
+                Effect::Profile(p) => Some(p),
+                _ => None,
+            })
+        })
     }
 
     /// Forgets the counts of a tenant's counted rules (its scenarios were put or reset).

@@ -70,8 +70,8 @@ async fn serve_runs_the_scenarios_it_is_given() {
         stderr.contains("bad.toml: line 5: rule 'oops': 899"),
         "{stderr}"
     );
-    // A profile rule is read, but not applied by this version: refused, not ignored.
-    std::fs::write(&bad, "[scenario]\nname = \"later\"\nversion = 1\n\n[[rule]]\nname = \"stuck profiles\"\neffect = { profile = \"pending\" }\n").unwrap();
+    // A profile rule that matches a place in an import cannot match a registered device.
+    std::fs::write(&bad, "[scenario]\nname = \"later\"\nversion = 1\n\n[[rule]]\nname = \"stuck profiles\"\nmatch = { nth = 1 }\neffect = { profile = \"pending\" }\n").unwrap();
     let out = cli(
         &data,
         &[
@@ -85,7 +85,7 @@ async fn serve_runs_the_scenarios_it_is_given() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("rule 'stuck profiles': this server does not apply profile rules yet")
+            .contains("rule 'stuck profiles': a profile rule matches registered devices")
     );
 }
 

@@ -222,6 +222,8 @@ struct ProfileContext {
     groups: HashMap<Uuid, Vec<(Uuid, OffsetDateTime)>>,
     /// How long an assignment takes in the tenant.
     delay: time::Duration,
+    /// The tenant (its GUID), for the scenarios' profile rules.
+    tenant: String,
 }
 
 impl ProfileContext {
@@ -237,6 +239,7 @@ impl ProfileContext {
                 assignments,
                 groups: HashMap::new(),
                 delay: state.profile_assignment_delay(ctx.tenant()),
+                tenant: ctx.tenant().as_str().to_owned(),
             });
         }
         let profiles = state.store.list_profiles(ctx.tenant()).await?;
@@ -254,6 +257,7 @@ impl ProfileContext {
             assignments,
             groups,
             delay: state.profile_assignment_delay(ctx.tenant()),
+            tenant: ctx.tenant().as_str().to_owned(),
         })
     }
 
@@ -263,14 +267,30 @@ impl ProfileContext {
         device: &AutopilotDevice,
     ) -> autopilot_domain::profiles::DeviceProfile<'_> {
         let groups = self.groups.get(&device.id).map_or(&[][..], Vec::as_slice);
-        resolve(
+        let resolved = resolve(
             device,
             groups,
             &self.profiles,
             &self.assignments,
             state.clock.now(),
             self.delay,
-        )
+        );
+        // A scenario may keep a device's assignment pending, or fail it.
+        if resolved.intended.is_none() {
+            return resolved;
+        }
+        match state.scenarios.profile_effect(&self.tenant, device) {
+            Some(effect) => autopilot_domain::profiles::DeviceProfile {
+                status: match effect {
+                    autopilot_scenario::ProfileEffect::Pending => "pending",
+                    autopilot_scenario::ProfileEffect::Failed => "failed",
+                },
+                assigned_at: None,
+                profile: None,
+                intended: resolved.intended,
+            },
+            None => resolved,
+        }
     }
 
     /// A beta device as JSON: its profile standing, and `$expand`ed profile navigations.

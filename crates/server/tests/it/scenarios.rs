@@ -478,3 +478,65 @@ async fn places_in_an_import_and_scenarios_changed_in_flight() {
     let record = server.wait_decided(&path, &token).await;
     assert_eq!(record["state"]["deviceImportStatus"], "complete");
 }
+
+/// Profile rules: a device's assignment stays pending or fails, whatever the pace.
+#[tokio::test]
+async fn profile_rules_hold_or_fail_assignments() {
+    let server = Server::with_scenarios(&[]).await;
+    let admin = server.token("profiles", &["AutopilotGraph.Admin"], &[]);
+    let doc = "[scenario]\nname = \"profiles\"\nversion = 1\ntiming = \"instant\"\n\n[[rule]]\nname = \"kiosks fail\"\nmatch = { group_tag = \"Kiosk\" }\neffect = { profile = \"failed\" }\n\n[[rule]]\nname = \"labs wait\"\nmatch = { group_tag = \"Lab\" }\neffect = { profile = \"pending\" }\n";
+    assert_eq!(
+        put(&server, &admin, "profiles", "profiles", doc)
+            .await
+            .status,
+        201
+    );
+    let token = server.token(
+        "profiles",
+        &[
+            crate::common::RW,
+            "DeviceManagementConfiguration.ReadWrite.All",
+        ],
+        &[],
+    );
+    let mut devices = Vec::new();
+    for (serial, tag) in [
+        ("P-KIOSK", "Kiosk"),
+        ("P-LAB", "Lab"),
+        ("P-OFFICE", "Office"),
+    ] {
+        let device = server.register(&token, serial, tag).await;
+        devices.push(device["id"].as_str().unwrap().to_owned());
+    }
+    let profiles = "/beta/deviceManagement/windowsAutopilotDeploymentProfiles";
+    let body = json!({"@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile", "displayName": "Everyone"});
+    let profile = server
+        .post_json(profiles, &token, body.to_string().as_bytes())
+        .await
+        .json();
+    let id = profile["id"].as_str().unwrap();
+    let target = json!({"target": {"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}});
+    let reply = server
+        .post_json(
+            &format!("{profiles}/{id}/assignments"),
+            &token,
+            target.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let status = |device: &str| {
+        let path = format!("/beta/deviceManagement/windowsAutopilotDeviceIdentities/{device}");
+        let server = &server;
+        let token = token.clone();
+        async move {
+            server.get(&path, &token).await.json()["deploymentProfileAssignmentStatus"].clone()
+        }
+    };
+    assert_eq!(status(&devices[0]).await, "failed");
+    assert_eq!(status(&devices[1]).await, "pending");
+    assert_eq!(
+        status(&devices[2]).await,
+        "assignedInSync",
+        "the instant pace, no rule"
+    );
+}
