@@ -514,3 +514,43 @@ fn ctrl_c_stops_cleanly_and_says_what_was_sent() {
     assert_eq!(report["totals"]["unknown"], 3);
     stop(server);
 }
+
+/// `autopilot-graph import` through a scenario's 429 storm on the import action: it waits out
+/// `Retry-After`, sends again, and every device is registered once.
+#[test]
+fn import_rides_out_a_scenario_storm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let storm = write(
+        dir.path(),
+        "storm.toml",
+        b"[scenario]\nname = \"storm\"\nversion = 1\n\n[[rule]]\nname = \"three 429s\"\nmatch = { route = \"*/import\", method = \"POST\" }\neffect = { status = 429, retry_after = 1, times = 3 }\n",
+    );
+    let server = serve(
+        &data,
+        &["--throttle", "off", "--scenario", storm.to_str().unwrap()],
+    );
+    let serials: Vec<String> = (0..20).map(|i| format!("STORM-{i:03}")).collect();
+    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+    let path = write(dir.path(), "storm.csv", csv_text(&refs).as_bytes());
+    let output = import(
+        &[
+            "--url",
+            &server.base,
+            "--batch-size",
+            "5",
+            "--output",
+            "json",
+        ],
+        &[&path],
+        &[("AUTOPILOT_GRAPH_TOKEN", &server.token)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json_report(&output);
+    assert_eq!(report["totals"]["registered"], 20, "{report}");
+    let log = stop(server);
+    // Three throttled calls, each in the request log and the audit log, then through.
+    let named = log.matches("scenario=\"storm/three 429s\"").count()
+        + log.matches("scenario=storm/three 429s").count();
+    assert_eq!(named, 6, "{log}");
+}
