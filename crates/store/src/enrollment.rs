@@ -13,9 +13,10 @@ use autopilot_odata::entity;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::listing::TenantList;
 use crate::lower::Table;
 use crate::sql::{Dialect, Exec, Record, Sql};
-use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, tenant_scope, with_id};
+use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, with_id};
 use crate::time_codec::{from_micros, to_micros};
 
 /// Configurations as queries see them: `enrollment_configurations e`; the wire id is the
@@ -44,6 +45,12 @@ const SELECT: &str = "SELECT e.id, e.kind, e.display_name, e.description, e.prio
      e.version, e.created_at, e.modified_at, e.role_scope_tag_ids, e.settings, e.assignments";
 const SELECT_COLUMNS: usize = 11;
 const FROM: &str = " FROM enrollment_configurations e WHERE e.tenant = ";
+const LIST: TenantList = TenantList {
+    select: SELECT,
+    columns: SELECT_COLUMNS,
+    table: &CONFIGURATIONS,
+    from: FROM,
+};
 
 fn json_error(e: serde_json::Error) -> StoreError {
     StoreError::Backend(format!("bad stored enrollment configuration: {e}"))
@@ -154,18 +161,8 @@ impl<B: Backend> EnrollmentConfigurationStore for SqlStore<B> {
         tenant: &TenantId,
         page: PageRequest,
     ) -> Result<Page<EnrollmentConfiguration>, StoreError> {
-        let mut db = self.backend.pool();
-        crate::listing::page(
-            &mut db,
-            B::DIALECT,
-            SELECT,
-            SELECT_COLUMNS,
-            &CONFIGURATIONS,
-            &tenant_scope(FROM, tenant),
-            &page,
-            with_id(from_row, |c| c.guid),
-        )
-        .await
+        LIST.page(&self.backend, tenant, &page, with_id(from_row, |x| x.guid))
+            .await
     }
 
     async fn count_enrollment_configurations(
@@ -173,9 +170,7 @@ impl<B: Backend> EnrollmentConfigurationStore for SqlStore<B> {
         tenant: &TenantId,
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError> {
-        let mut db = self.backend.pool();
-        let scope = tenant_scope(FROM, tenant);
-        crate::listing::count(&mut db, B::DIALECT, &CONFIGURATIONS, &scope, filter).await
+        LIST.count(&self.backend, tenant, filter).await
     }
 
     async fn get_enrollment_configuration(

@@ -11,9 +11,10 @@ use autopilot_odata::entity;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::listing::TenantList;
 use crate::lower::Table;
 use crate::sql::{Exec, Record, Sql};
-use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, tenant_scope, with_id};
+use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, with_id};
 use crate::time_codec::{from_micros, to_micros};
 
 /// Identifiers as queries see them: `imported_identities i`.
@@ -31,6 +32,12 @@ const SELECT: &str = "SELECT i.id, i.identifier, i.identity_type, i.description,
      i.enrollment_state, i.platform, i.created_at, i.modified_at, i.last_contacted_at";
 const SELECT_COLUMNS: usize = 9;
 const FROM: &str = " FROM imported_identities i WHERE i.tenant = ";
+const LIST: TenantList = TenantList {
+    select: SELECT,
+    columns: SELECT_COLUMNS,
+    table: &IDENTITIES,
+    from: FROM,
+};
 
 /// An enum member's position, as it is stored.
 fn code<T: PartialEq + Copy>(all: &[T], v: T) -> i64 {
@@ -174,18 +181,8 @@ impl<B: Backend> ImportedIdentityStore for SqlStore<B> {
         tenant: &TenantId,
         page: PageRequest,
     ) -> Result<Page<ImportedIdentity>, StoreError> {
-        let mut db = self.backend.pool();
-        crate::listing::page(
-            &mut db,
-            B::DIALECT,
-            SELECT,
-            SELECT_COLUMNS,
-            &IDENTITIES,
-            &tenant_scope(FROM, tenant),
-            &page,
-            with_id(from_row, |i| i.id),
-        )
-        .await
+        LIST.page(&self.backend, tenant, &page, with_id(from_row, |x| x.id))
+            .await
     }
 
     async fn count_identities(
@@ -193,9 +190,7 @@ impl<B: Backend> ImportedIdentityStore for SqlStore<B> {
         tenant: &TenantId,
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError> {
-        let mut db = self.backend.pool();
-        let scope = tenant_scope(FROM, tenant);
-        crate::listing::count(&mut db, B::DIALECT, &IDENTITIES, &scope, filter).await
+        LIST.count(&self.backend, tenant, filter).await
     }
 
     async fn get_identity(

@@ -1,11 +1,12 @@
 //! Filtered, ordered, keyset-paged lists and counts over any table of [`crate::lower`], on
 //! either database.
 
-use autopilot_domain::{Cursor, Page, PageRequest, SortValue, StoreError};
+use autopilot_domain::{Cursor, Page, PageRequest, SortValue, StoreError, TenantId};
 use uuid::Uuid;
 
 use crate::lower::{self, Kind, Table};
 use crate::sql::{Dialect, Exec, Record, Sql};
+use crate::sql_store::{Backend, tenant_scope};
 
 /// Appends `FROM ... WHERE <scope>` (tenant and parent conditions, values bound).
 pub(crate) type Scope<'s> = &'s (dyn Fn(&mut Sql) + Sync);
@@ -84,4 +85,52 @@ pub(crate) async fn count(
         None => 0,
     };
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One entity's list of a tenant: its `SELECT`, the `FROM ... WHERE x.tenant = ` that scopes
+/// it, and its query surface; what the stores of single-table entities share.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TenantList {
+    pub select: &'static str,
+    pub columns: usize,
+    pub table: &'static Table,
+    /// Ends with the tenant column's `=`, the tenant bound after it.
+    pub from: &'static str,
+}
+
+impl TenantList {
+    /// A page of the tenant's items.
+    pub(crate) async fn page<B: Backend, T>(
+        &self,
+        backend: &B,
+        tenant: &TenantId,
+        request: &PageRequest,
+        read: impl Fn(&Record) -> Result<(T, Uuid), StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let mut db = backend.pool();
+        let scope = tenant_scope(self.from, tenant);
+        page(
+            &mut db,
+            B::DIALECT,
+            self.select,
+            self.columns,
+            self.table,
+            &scope,
+            request,
+            read,
+        )
+        .await
+    }
+
+    /// How many of the tenant's items match `filter`.
+    pub(crate) async fn count<B: Backend>(
+        &self,
+        backend: &B,
+        tenant: &TenantId,
+        filter: Option<&autopilot_odata::Expr>,
+    ) -> Result<u64, StoreError> {
+        let mut db = backend.pool();
+        let scope = tenant_scope(self.from, tenant);
+        count(&mut db, B::DIALECT, self.table, &scope, filter).await
+    }
 }

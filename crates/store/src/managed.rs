@@ -7,9 +7,10 @@ use autopilot_domain::{ManagedDeviceStore, Page, PageRequest, StoreError, Tenant
 use autopilot_odata::entity;
 use uuid::Uuid;
 
+use crate::listing::TenantList;
 use crate::lower::Table;
 use crate::sql::{Exec, Record, Sql};
-use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, tenant_scope, with_id};
+use crate::sql_store::{Backend, SqlStore, Tx as _, id_text, parse_id, with_id};
 use crate::time_codec::{from_micros, to_micros};
 
 /// Managed devices as queries see them: `managed_devices m`.
@@ -29,6 +30,12 @@ const SELECT: &str = "SELECT m.id, m.device_name, m.serial_number, m.manufacture
      m.autopilot_id, m.wipe_keep_enrollment, m.wipe_keep_user, m.wipe_requested_at";
 const SELECT_COLUMNS: usize = 17;
 const FROM: &str = " FROM managed_devices m WHERE m.tenant = ";
+const LIST: TenantList = TenantList {
+    select: SELECT,
+    columns: SELECT_COLUMNS,
+    table: &MANAGED,
+    from: FROM,
+};
 
 fn from_row(row: &Record) -> Result<ManagedDevice, StoreError> {
     debug_assert_eq!(SELECT.matches(", ").count() + 1, SELECT_COLUMNS);
@@ -126,18 +133,8 @@ impl<B: Backend> ManagedDeviceStore for SqlStore<B> {
         tenant: &TenantId,
         page: PageRequest,
     ) -> Result<Page<ManagedDevice>, StoreError> {
-        let mut db = self.backend.pool();
-        crate::listing::page(
-            &mut db,
-            B::DIALECT,
-            SELECT,
-            SELECT_COLUMNS,
-            &MANAGED,
-            &tenant_scope(FROM, tenant),
-            &page,
-            with_id(from_row, |d| d.id),
-        )
-        .await
+        LIST.page(&self.backend, tenant, &page, with_id(from_row, |x| x.id))
+            .await
     }
 
     async fn count_managed_devices(
@@ -145,9 +142,7 @@ impl<B: Backend> ManagedDeviceStore for SqlStore<B> {
         tenant: &TenantId,
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError> {
-        let mut db = self.backend.pool();
-        let scope = tenant_scope(FROM, tenant);
-        crate::listing::count(&mut db, B::DIALECT, &MANAGED, &scope, filter).await
+        LIST.count(&self.backend, tenant, filter).await
     }
 
     async fn delete_managed_device(&self, tenant: &TenantId, id: Uuid) -> Result<bool, StoreError> {

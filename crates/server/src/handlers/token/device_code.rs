@@ -66,11 +66,7 @@ fn requested(scope: &str) -> Result<(Vec<String>, bool), Refusal> {
         }
     }
     if permissions.is_empty() && !openid {
-        return Err(Refusal::bad_request(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'scope'.",
-        ));
+        return Err(Refusal::missing("scope"));
     }
     Ok((permissions, openid))
 }
@@ -115,13 +111,7 @@ async fn known_client(state: &AppState, key: &str, client: Uuid) -> Result<(), R
     if registered {
         Ok(())
     } else {
-        Err(Refusal::bad_request(
-            "unauthorized_client",
-            700016,
-            format!(
-                "Application with identifier '{client}' was not found in the directory '{key}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
-            ),
-        ))
+        Err(Refusal::unknown_application(client, key))
     }
 }
 
@@ -132,16 +122,7 @@ pub(super) async fn start(
     origin: &str,
     form: &Form,
 ) -> Result<Response, Refusal> {
-    let Some(client_id) = form
-        .get("client_id")
-        .and_then(|c| Uuid::parse_str(c.trim()).ok())
-    else {
-        return Err(Refusal::bad_request(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        ));
-    };
+    let client_id = form.client_id()?;
     let (scopes, openid) = requested(form.get("scope").unwrap_or_default())?;
     let key = tenant_key(tenant);
     known_client(state, &key, client_id).await?;
@@ -221,23 +202,11 @@ pub(super) async fn redeem(
     tenant: &str,
     form: &Form,
 ) -> Result<Response, Refusal> {
-    let Some(device) = form.get("device_code").or_else(|| form.get("code")) else {
-        return Err(Refusal::bad_request(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'device_code'.",
-        ));
-    };
-    let Some(client) = form
-        .get("client_id")
-        .and_then(|c| Uuid::parse_str(c.trim()).ok())
-    else {
-        return Err(Refusal::bad_request(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        ));
-    };
+    let device = form
+        .get("device_code")
+        .or_else(|| form.get("code"))
+        .ok_or_else(|| Refusal::missing("device_code"))?;
+    let client = form.client_id()?;
     let now = state.clock.now();
     let (poll, code) = state
         .store

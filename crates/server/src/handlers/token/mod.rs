@@ -109,6 +109,13 @@ impl Form {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// `client_id`, a GUID, else Entra's missing-parameter refusal.
+    fn client_id(&self) -> Result<Uuid, Refusal> {
+        self.get("client_id")
+            .and_then(|c| Uuid::parse_str(c.trim()).ok())
+            .ok_or_else(|| Refusal::missing("client_id"))
+    }
 }
 
 /// A request Entra would refuse: its status, `error`, `AADSTS` code and text.
@@ -132,6 +139,26 @@ impl Refusal {
 
     fn bad_request(error: &'static str, code: u32, description: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, error, code, description.into())
+    }
+
+    /// AADSTS900144: a parameter the request must have.
+    fn missing(parameter: &str) -> Self {
+        Self::bad_request(
+            "invalid_request",
+            900144,
+            format!("The request body must contain the following parameter: '{parameter}'."),
+        )
+    }
+
+    /// AADSTS700016: no such application in the directory.
+    fn unknown_application(client: Uuid, directory: &str) -> Self {
+        Self::bad_request(
+            "unauthorized_client",
+            700016,
+            format!(
+                "Application with identifier '{client}' was not found in the directory '{directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+            ),
+        )
     }
 
     fn unavailable() -> Self {
@@ -257,29 +284,14 @@ async fn client_credentials(
             "The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (https://graph.microsoft.com/.default).",
         ));
     }
-    let Some(client_id) = form
-        .get("client_id")
-        .and_then(|c| Uuid::parse_str(c.trim()).ok())
-    else {
-        return Err(Refusal::bad_request(
-            "invalid_request",
-            900144,
-            "The request body must contain the following parameter: 'client_id'.",
-        ));
-    };
+    let client_id = form.client_id()?;
     let app = find_application(state, tenant, client_id).await?;
     let now = state.clock.now();
     match (form.get("client_secret"), form.get("client_assertion")) {
         (_, Some(assertion)) => {
             match form.get("client_assertion_type") {
                 Some(ASSERTION_TYPE) => {}
-                None => {
-                    return Err(Refusal::bad_request(
-                        "invalid_request",
-                        900144,
-                        "The request body must contain the following parameter: 'client_assertion_type'.",
-                    ));
-                }
+                None => return Err(Refusal::missing("client_assertion_type")),
                 Some(other) => {
                     return Err(Refusal::bad_request(
                         "invalid_request",
@@ -332,15 +344,7 @@ async fn find_application(
             tracing::error!(error = %e, "token endpoint cannot read applications");
             Refusal::unavailable()
         })?;
-    app.ok_or_else(|| {
-        Refusal::bad_request(
-            "unauthorized_client",
-            700016,
-            format!(
-                "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
-            ),
-        )
-    })
+    app.ok_or_else(|| Refusal::unknown_application(client_id, tenant))
 }
 
 fn check_secret(app: &Application, secret: &str) -> Result<(), Refusal> {
