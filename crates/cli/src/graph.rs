@@ -1,6 +1,8 @@
 //! A small Graph client for the command line: our server or the real Graph, a bearer token
 //! given or fetched with client credentials, and the retry rules real services need (429 with
-//! `Retry-After`, 503/504 with backoff, never a request sent twice after it was accepted).
+//! `Retry-After`, 503/504 with backoff). A request that changes something is never sent again
+//! blind: when its answer leaves open whether it was applied, the caller is told
+//! ([`GraphFailure::Unsure`]) and looks before it sends again.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -76,6 +78,14 @@ pub enum GraphFailure {
     /// unavailable.
     #[error("transport failure: {0}")]
     Transport(String),
+    /// A request that changes something reached the service and got no clear answer (503 or
+    /// 504, or the connection was lost after it was sent): it may or may not have been applied.
+    /// `wait`: the service's `Retry-After`, when it gave one.
+    #[error("no clear answer: {detail}")]
+    Unsure {
+        detail: String,
+        wait: Option<Duration>,
+    },
 }
 
 /// A connected client.
@@ -203,8 +213,10 @@ impl Graph {
     }
 
     /// One call with the retry rules. `idempotent`: a request that may have reached the
-    /// service may be sent again (GET, DELETE); a POST is sent again only when it surely did
-    /// not arrive or the service refused it whole (429, 503, 504).
+    /// service may be sent again (GET, DELETE). A POST is sent again here only when it surely
+    /// did not arrive (no connection) or was refused whole (429: Graph throttles before it
+    /// does anything); after a 503, a 504 or a connection lost mid-way it ends
+    /// [`GraphFailure::Unsure`].
     async fn call(
         &self,
         method: reqwest::Method,
@@ -231,6 +243,12 @@ impl Graph {
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                     continue;
                 }
+                Err(e) if !idempotent && !e.is_connect() && !e.is_builder() => {
+                    return Err(GraphFailure::Unsure {
+                        detail: e.to_string(),
+                        wait: None,
+                    });
+                }
                 Err(e) => return Err(GraphFailure::Transport(e.to_string())),
             };
             let status = response.status().as_u16();
@@ -240,6 +258,12 @@ impl Graph {
                     throttled += 1;
                     tokio::time::sleep(wait.unwrap_or(Duration::from_secs(5))).await;
                     continue;
+                }
+                503 | 504 if !idempotent => {
+                    return Err(GraphFailure::Unsure {
+                        detail: format!("the service answered {status}"),
+                        wait,
+                    });
                 }
                 503 | 504 if unavailable < RETRIES_UNAVAILABLE => {
                     unavailable += 1;

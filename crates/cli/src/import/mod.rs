@@ -23,6 +23,7 @@ use crate::graph::{Graph, GraphFailure};
 use crate::output::error_line;
 
 mod report;
+mod send;
 use report::report;
 
 /// Options of `import`.
@@ -266,22 +267,16 @@ fn exit_code(lines: &[Line], interrupted: bool) -> ExitCode {
     }
 }
 
-/// The body of one `import` call.
-fn batch_body(lines: &[&Line], group_tag: Option<&str>) -> Value {
-    let devices: Vec<Value> = lines
-        .iter()
-        .map(|l| {
-            json!({
-                "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
-                "serialNumber": l.row.serial_number,
-                "productKey": l.row.product_id,
-                "hardwareIdentifier": l.row.hardware_hash.split_whitespace().collect::<String>(),
-                "groupTag": group_tag.map(str::to_owned).or_else(|| l.row.group_tag.clone()).unwrap_or_default(),
-                "assignedUserPrincipalName": l.row.assigned_user.clone().unwrap_or_default(),
-            })
-        })
-        .collect();
-    json!({ "importedWindowsAutopilotDeviceIdentities": devices })
+/// One row as the `import` action takes it.
+fn row_body(line: &Line, group_tag: Option<&str>) -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+        "serialNumber": line.row.serial_number,
+        "productKey": line.row.product_id,
+        "hardwareIdentifier": line.row.hardware_hash.split_whitespace().collect::<String>(),
+        "groupTag": group_tag.map(str::to_owned).or_else(|| line.row.group_tag.clone()).unwrap_or_default(),
+        "assignedUserPrincipalName": line.row.assigned_user.clone().unwrap_or_default(),
+    })
 }
 
 /// Sends the valid rows, follows them until decided, cleans up if asked. `Some(code)` when the
@@ -312,16 +307,33 @@ async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option
     let semaphore = Arc::new(tokio::sync::Semaphore::new(
         usize::try_from(args.concurrency).unwrap_or(4),
     ));
+    // The imported records there before the run: none of them can be one this run sent.
+    let before: Arc<std::collections::HashSet<String>> = match graph.list_imported().await {
+        Ok(records) => Arc::new(
+            records
+                .iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                .collect(),
+        ),
+        Err(failure) => {
+            progress.finish();
+            error_line(&format!("{failure}"));
+            return Ok(Some(ExitCode::from(3)));
+        }
+    };
     let mut tasks = tokio::task::JoinSet::new();
-    for (n, batch) in batches.iter().enumerate() {
-        let refs: Vec<&Line> = batch.iter().map(|&i| &lines[i]).collect();
-        let body = batch_body(&refs, args.group_tag.as_deref());
+    for batch in &batches {
+        let rows: Vec<send::Row> = batch
+            .iter()
+            .map(|&i| (i, row_body(&lines[i], args.group_tag.as_deref())))
+            .collect();
         let graph = graph.clone();
+        let before = before.clone();
         let semaphore = semaphore.clone();
         let batch = batch.clone();
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            (n, batch, graph.import(&body).await)
+            (batch, send::send_batch(&graph, &before, rows).await)
         });
     }
     let mut fatal: Option<GraphFailure> = None;
@@ -339,13 +351,13 @@ async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option
             }
         };
         let Some(joined) = next else { break };
-        let Ok((_, batch, result)) = joined else {
+        let Ok((batch, result)) = joined else {
             continue; // aborted by the interruption
         };
         match result {
             Ok(records) => {
                 sent += batch.len();
-                for (&i, record) in batch.iter().zip(records.iter()) {
+                for (i, record) in records {
                     lines[i].outcome = Outcome::Processing;
                     lines[i].record_id = record["id"].as_str().map(str::to_owned);
                 }

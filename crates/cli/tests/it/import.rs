@@ -12,7 +12,7 @@ fn bin() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin!("autopilot-graph"))
 }
 
-fn hash(serial: &str) -> String {
+pub(crate) fn hash(serial: &str) -> String {
     autopilot_hwhash::encode(
         &autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", serial).build(),
     )
@@ -22,7 +22,7 @@ fn hash(serial: &str) -> String {
 const HEADER: &str = "Device Serial Number,Windows Product ID,Hardware Hash";
 
 /// An Autopilot CSV of `serials` (the documented three columns), LF line ends.
-fn csv_text(serials: &[&str]) -> String {
+pub(crate) fn csv_text(serials: &[&str]) -> String {
     let mut text = format!("{HEADER}\n");
     for s in serials {
         text.push_str(&format!("{s},,{}\n", hash(s)));
@@ -30,13 +30,13 @@ fn csv_text(serials: &[&str]) -> String {
     text
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
 }
 
-fn import(args: &[&str], files: &[&Path], env: &[(&str, &str)]) -> Output {
+pub(crate) fn import(args: &[&str], files: &[&Path], env: &[(&str, &str)]) -> Output {
     let mut command = bin();
     command.arg("import").args(args).args(files);
     for (k, v) in env {
@@ -45,7 +45,7 @@ fn import(args: &[&str], files: &[&Path], env: &[(&str, &str)]) -> Output {
     command.output().unwrap()
 }
 
-fn json_report(output: &Output) -> Value {
+pub(crate) fn json_report(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\n{}",
@@ -55,7 +55,7 @@ fn json_report(output: &Output) -> Value {
     })
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
@@ -233,7 +233,7 @@ fn duplicates_across_two_files_name_both_lines() {
     );
 }
 
-fn serve(dir: &Path, extra: &[&str]) -> Running {
+pub(crate) fn serve(dir: &Path, extra: &[&str]) -> Running {
     let mut args = vec!["--listen", "127.0.0.1:0", "--processing-delay", "0s..1s"];
     args.extend_from_slice(extra);
     start_with(dir, &args, &[])
@@ -513,44 +513,4 @@ fn ctrl_c_stops_cleanly_and_says_what_was_sent() {
     let report = json_report(&output);
     assert_eq!(report["totals"]["unknown"], 3);
     stop(server);
-}
-
-/// `autopilot-graph import` through a scenario's 429 storm on the import action: it waits out
-/// `Retry-After`, sends again, and every device is registered once.
-#[test]
-fn import_rides_out_a_scenario_storm() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let storm = write(
-        dir.path(),
-        "storm.toml",
-        b"[scenario]\nname = \"storm\"\nversion = 1\n\n[[rule]]\nname = \"three 429s\"\nmatch = { route = \"*/import\", method = \"POST\" }\neffect = { status = 429, retry_after = 1, times = 3 }\n",
-    );
-    let server = serve(
-        &data,
-        &["--throttle", "off", "--scenario", storm.to_str().unwrap()],
-    );
-    let serials: Vec<String> = (0..20).map(|i| format!("STORM-{i:03}")).collect();
-    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
-    let path = write(dir.path(), "storm.csv", csv_text(&refs).as_bytes());
-    let output = import(
-        &[
-            "--url",
-            &server.base,
-            "--batch-size",
-            "5",
-            "--output",
-            "json",
-        ],
-        &[&path],
-        &[("AUTOPILOT_GRAPH_TOKEN", &server.token)],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let report = json_report(&output);
-    assert_eq!(report["totals"]["registered"], 20, "{report}");
-    let log = stop(server);
-    // Three throttled calls, each in the request log and the audit log, then through.
-    let named = log.matches("scenario=\"storm/three 429s\"").count()
-        + log.matches("scenario=storm/three 429s").count();
-    assert_eq!(named, 6, "{log}");
 }

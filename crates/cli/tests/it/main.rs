@@ -5,6 +5,7 @@
 mod cmdlets;
 mod hash;
 mod import;
+mod import_faults;
 mod load;
 mod postgres;
 mod scenarios;

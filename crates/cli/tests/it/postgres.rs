@@ -77,7 +77,9 @@ fn serve_on(dir: &std::path::Path, url: &str, args: &[&str]) -> Running {
 }
 
 /// Two servers on one fresh database (its URL is returned too).
-async fn two_instances(args: &[&str]) -> Option<(String, tempfile::TempDir, Running, Running)> {
+pub(crate) async fn two_instances(
+    args: &[&str],
+) -> Option<(String, tempfile::TempDir, Running, Running)> {
     let url = autopilot_testkit::postgres::fresh_database().await?;
     let dir = tempfile::tempdir().unwrap();
     let a = serve_on(dir.path(), &url, args);

@@ -175,3 +175,59 @@ fn the_examples_are_scenarios_the_server_runs() {
         ]
     );
 }
+
+/// Two instances on one PostgreSQL: a scenario put through one is run by the other within its
+/// reload period, and a reset through the other ends it on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_put_on_one_instance_runs_on_both() {
+    use std::time::{Duration, Instant};
+    let Some((_, dir, a, b)) = crate::postgres::two_instances(&[]).await else {
+        return;
+    };
+    let data = dir.path();
+    let file = data.join("busy.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"busy\"\nversion = 1\n\n[[rule]]\nname = \"unavailable\"\nmatch = { method = \"GET\" }\neffect = { status = 503 }\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let apply = [
+        "scenario", "apply", "--tenant", "default", "--url", &a.base, file,
+    ];
+    crate::serve::cli_ok(data, &apply);
+    assert_eq!(shaped_by(&a).await.as_deref(), Some("busy/unavailable"));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while shaped_by(&b).await.is_none() {
+        assert!(Instant::now() < deadline, "b never ran the scenario");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let reset = ["scenario", "reset", "--tenant", "default", "--url", &b.base];
+    crate::serve::cli_ok(data, &reset);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while shaped_by(&a).await.is_some() {
+        assert!(Instant::now() < deadline, "a kept the scenario");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    stop(a);
+    stop(b);
+}
+
+/// The rule that shaped a read of the devices, if one did.
+async fn shaped_by(running: &crate::serve::Running) -> Option<String> {
+    let reply = crate::client()
+        .get(format!(
+            "{}/beta/deviceManagement/windowsAutopilotDeviceIdentities",
+            running.base
+        ))
+        .bearer_auth(&running.token)
+        .send()
+        .await
+        .unwrap();
+    let rule = reply
+        .headers()
+        .get("x-autopilot-graph-scenario")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(reply.status() == 503, rule.is_some());
+    rule
+}

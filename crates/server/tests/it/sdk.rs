@@ -101,3 +101,40 @@ async fn microsofts_python_sdk_rides_out_a_429_storm() {
     let server = Server::with_scenarios(&[storm]).await;
     run_sdk(python, &server, Vec::new()).await;
 }
+
+/// The SDK through a 503 that comes after the import was applied, in two tenants. Left to
+/// itself its retry handler sends the POST again and Intune's answer to that is 806 on the
+/// second record (the device is registered once). A script that turns the handler off for the
+/// import and looks before it sends again imports once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn microsofts_python_sdk_after_a_503_that_was_applied() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let fault = "[scenario]\nname = \"gateway\"\nversion = 1\n\n[[rule]]\nname = \"applied then 503\"\nmatch = { route = \"*/import\", method = \"POST\" }\neffect = { status = 503, applied = \"after\", retry_after = 1, times = 1 }\n";
+    let server = Server::with_scenarios(&[fault]).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/msgraph_retry.py");
+    let args = vec![
+        script.to_owned(),
+        server.base.clone(),
+        server.rw("sdk-blind"),
+        server.rw("sdk-careful"),
+        hash("SDK-BLIND-1"),
+        hash("SDK-CAREFUL-1"),
+    ];
+    let seen = run_client(python, args, Vec::new()).await;
+    let blind = &seen["blind"];
+    assert_eq!(blind["records"], 2, "{seen}");
+    assert_eq!(blind["statuses"], serde_json::json!(["complete", "error"]));
+    assert_eq!(
+        blind["returned"],
+        serde_json::json!(["error", 806, "ZtdDeviceAlreadyAssigned"])
+    );
+    assert_eq!(blind["registered"], 1);
+    let careful = &seen["careful"];
+    assert_eq!(careful["sends"], 1, "{seen}");
+    assert_eq!(careful["unsure"], 1);
+    assert_eq!(careful["records"], 1);
+    assert_eq!(careful["status"], "complete");
+    assert_eq!(careful["registered"], 1);
+}
