@@ -1,6 +1,8 @@
 //! Registered devices (`windowsAutopilotDeviceIdentities`), their bound actions and their beta
 //! profile navigations: paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission;
 use autopilot_odata::entity;
 
@@ -110,5 +112,30 @@ pub(super) fn devices(key: Option<String>, rest: &[Segment]) -> Result<Devices, 
             _ => Err(GraphError::segment_not_found(&a.raw)),
         },
         [_, next, ..] => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+impl Devices {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        let actions = |a: &str| -> Cow<'static, str> {
+            format!("/deviceManagement/windowsAutopilotDeviceIdentities/{{id}}/{a}").into()
+        };
+        match self {
+            Devices::List => "/deviceManagement/windowsAutopilotDeviceIdentities".into(),
+            Devices::Item { .. } => {
+                "/deviceManagement/windowsAutopilotDeviceIdentities/{id}".into()
+            }
+            Devices::Count => "/deviceManagement/windowsAutopilotDeviceIdentities/$count".into(),
+            Devices::Action { action, .. } => actions(action),
+            Devices::DeleteDevices => {
+                "/deviceManagement/windowsAutopilotDeviceIdentities/deleteDevices".into()
+            }
+            Devices::ProfileNav {
+                intended: false, ..
+            } => actions("deploymentProfile"),
+            Devices::ProfileNav { intended: true, .. } => actions("intendedDeploymentProfile"),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Entra ID directory objects: `devices` (list, `$count`, one by id or by its `deviceId`
 //! alternate key): paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission::{
     self, DeviceRead, DeviceReadWrite, DirectoryAccessAsUser, DirectoryRead, DirectoryReadWrite,
     GroupMemberRead, GroupRead,
@@ -160,5 +162,35 @@ mod tests {
             })
         );
         assert!(route("/v1.0/devices/$ref").is_err());
+    }
+}
+
+impl Directory {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Directory::Devices => "/devices".into(),
+            Directory::DevicesCount => "/devices/$count".into(),
+            Directory::Device {
+                key: DeviceRef::Id(_),
+            } => "/devices/{id}".into(),
+            Directory::Device {
+                key: DeviceRef::DeviceId(_),
+            } => "/devices(deviceId='{deviceId}')".into(),
+            Directory::MemberOf { key, transitive } => {
+                let nav = if *transitive {
+                    "transitiveMemberOf"
+                } else {
+                    "memberOf"
+                };
+                match key {
+                    DeviceRef::Id(_) => format!("/devices/{{id}}/{nav}").into(),
+                    DeviceRef::DeviceId(_) => {
+                        format!("/devices(deviceId='{{deviceId}}')/{nav}").into()
+                    }
+                }
+            }
+        }
     }
 }

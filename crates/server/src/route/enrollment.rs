@@ -1,6 +1,8 @@
 //! beta `deviceEnrollmentConfigurations` (the Enrollment Status Page kind), their assignments
 //! and the `assign` and `setPriority` actions: paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_odata::entity;
 
 use super::{
@@ -134,5 +136,32 @@ mod tests {
             ))
             .is_err()
         );
+    }
+}
+
+impl Enrollment {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Enrollment::List => "/deviceManagement/deviceEnrollmentConfigurations".into(),
+            Enrollment::Count => "/deviceManagement/deviceEnrollmentConfigurations/$count".into(),
+            Enrollment::Item { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}".into()
+            }
+            Enrollment::Assign { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assign".into()
+            }
+            Enrollment::SetPriority { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority".into()
+            }
+            Enrollment::Assignments { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments".into()
+            }
+            Enrollment::AssignmentItem { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignmentId}"
+                    .into()
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Entra ID groups: the groups, their `members` (and `$ref` links) and `transitiveMembers`:
 //! paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission::{
     self, DirectoryRead, DirectoryReadWrite, GroupCreate, GroupMemberRead, GroupMemberReadWrite,
     GroupRead, GroupReadWrite,
@@ -169,5 +171,26 @@ mod tests {
         );
         assert!(route("/v1.0/groups/g1/owners").is_err());
         assert!(route("/v1.0/groups/g1/members/d1").is_err());
+    }
+}
+
+impl Groups {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Groups::List => "/groups".into(),
+            Groups::Count => "/groups/$count".into(),
+            Groups::Item { .. } => "/groups/{id}".into(),
+            Groups::Members {
+                transitive: false, ..
+            } => "/groups/{id}/members".into(),
+            Groups::Members {
+                transitive: true, ..
+            } => "/groups/{id}/transitiveMembers".into(),
+            Groups::MembersCount { .. } => "/groups/{id}/members/$count".into(),
+            Groups::MembersRef { .. } => "/groups/{id}/members/$ref".into(),
+            Groups::MemberRef { .. } => "/groups/{id}/members/{memberId}/$ref".into(),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! beta corporate device identifiers (`importedDeviceIdentities`) and their two actions:
 //! paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_odata::entity;
 
 use super::{
@@ -79,5 +81,23 @@ mod tests {
         );
         assert!(route(&format!("{base}/i1/extra")).is_err());
         assert!(route("/v1.0/deviceManagement/importedDeviceIdentities").is_err());
+    }
+}
+
+impl Identities {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Identities::List => "/deviceManagement/importedDeviceIdentities".into(),
+            Identities::Count => "/deviceManagement/importedDeviceIdentities/$count".into(),
+            Identities::Item { .. } => "/deviceManagement/importedDeviceIdentities/{id}".into(),
+            Identities::Import => {
+                "/deviceManagement/importedDeviceIdentities/importDeviceIdentityList".into()
+            }
+            Identities::Search => {
+                "/deviceManagement/importedDeviceIdentities/searchExistingIdentities".into()
+            }
+        }
     }
 }

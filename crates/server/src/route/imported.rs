@@ -1,6 +1,8 @@
 //! Imported identities (`importedWindowsAutopilotDeviceIdentities`, of the tenant or of one
 //! upload) and the legacy upload containers: their paths and their rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_odata::entity;
 
 use super::{
@@ -105,5 +107,43 @@ pub(super) fn uploads(key: Option<String>, rest: &[Segment]) -> Result<Resource,
             imported(UploadRef::Key(key), ids.key.clone(), tail)
         }
         [other, ..] => Err(GraphError::segment_not_found(&other.raw)),
+    }
+}
+
+impl Imported {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics and
+    /// logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        let (upload, tail) = match self {
+            Imported::List { upload } => (upload, ""),
+            Imported::Item { upload, .. } => (upload, "/{id}"),
+            Imported::Count { upload } => (upload, "/$count"),
+            Imported::Import { upload } => (upload, "/import"),
+        };
+        let collection = match upload {
+            UploadRef::None => "/deviceManagement/importedWindowsAutopilotDeviceIdentities",
+            UploadRef::Key(_) => {
+                "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/{uploadId}/deviceIdentities"
+            }
+            UploadRef::New => "/importedWindowsAutopilotDeviceIdentityUpload/deviceIdentities",
+        };
+        format!("{collection}{tail}").into()
+    }
+}
+
+impl Uploads {
+    /// The path template under the version.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Uploads::List => {
+                "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads".into()
+            }
+            Uploads::Item { .. } => {
+                "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/{id}".into()
+            }
+            Uploads::Count => {
+                "/deviceManagement/importedWindowsAutopilotDeviceIdentityUploads/$count".into()
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Intune managed devices: `deviceManagement/managedDevices` (list, `$count`, one device,
 //! delete) and the `wipe` action: paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission::{
     self, ManagedDevicesPrivileged, ManagedDevicesRead, ManagedDevicesReadWrite,
 };
@@ -91,5 +93,18 @@ mod tests {
             Resource::Managed(Managed::Item { key: "d1".into() })
         );
         assert!(route("/v1.0/deviceManagement/managedDevices/d1/retire").is_err());
+    }
+}
+
+impl Managed {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Managed::List => "/deviceManagement/managedDevices".into(),
+            Managed::Count => "/deviceManagement/managedDevices/$count".into(),
+            Managed::Item { .. } => "/deviceManagement/managedDevices/{id}".into(),
+            Managed::Wipe { .. } => "/deviceManagement/managedDevices/{id}/wipe".into(),
+        }
     }
 }

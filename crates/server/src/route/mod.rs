@@ -9,6 +9,7 @@
 //! documentation, least privileged first). The dispatcher checks all of it before a handler
 //! runs, so no route can skip a check.
 
+pub mod catalog;
 mod devices;
 mod directory;
 mod enrollment;
@@ -163,6 +164,35 @@ impl Resource {
             Resource::Enrollment(r) => r.spec(),
             Resource::Identities(r) => r.spec(),
         }
+    }
+}
+
+impl Resource {
+    /// The path template under the version, keys as `{id}`: how metrics and logs name the
+    /// route, whatever spelling of it the client used.
+    pub fn path(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Resource::Batch => "/$batch".into(),
+            Resource::Imported(r) => r.path(),
+            Resource::Uploads(r) => r.path(),
+            Resource::Devices(r) => r.path(),
+            Resource::Profiles(r) => r.path(),
+            Resource::Settings(r) => r.path(),
+            Resource::Directory(r) => r.path(),
+            Resource::Groups(r) => r.path(),
+            Resource::Users(r) => r.path(),
+            Resource::Organization(r) => r.path(),
+            Resource::Managed(r) => r.path(),
+            Resource::Enrollment(r) => r.path(),
+            Resource::Identities(r) => r.path(),
+        }
+    }
+}
+
+impl Target {
+    /// The route template with its version: `/beta/deviceManagement/.../{id}`.
+    pub fn template(&self) -> String {
+        format!("/{}{}", self.version.as_str(), self.resource.path())
     }
 }
 
@@ -477,48 +507,8 @@ mod tests {
 
     /// One instance of every resource, with every method it takes.
     fn every_route() -> Vec<(Resource, Method)> {
-        let k = || "00000000-0000-0000-0000-000000000000".to_owned();
-        let up = || UploadRef::None;
-        let mut resources = vec![
-            Resource::Batch,
-            Resource::Imported(Imported::List { upload: up() }),
-            Resource::Imported(Imported::Item {
-                upload: up(),
-                key: k(),
-            }),
-            Resource::Imported(Imported::Count { upload: up() }),
-            Resource::Imported(Imported::Import {
-                upload: UploadRef::New,
-            }),
-            Resource::Uploads(Uploads::List),
-            Resource::Uploads(Uploads::Item { key: k() }),
-            Resource::Uploads(Uploads::Count),
-            Resource::Devices(Devices::List),
-            Resource::Devices(Devices::Item { key: k() }),
-            Resource::Devices(Devices::Count),
-            Resource::Devices(Devices::DeleteDevices),
-            Resource::Devices(Devices::ProfileNav {
-                key: k(),
-                intended: true,
-            }),
-            Resource::Settings(Settings::Singleton),
-            Resource::Settings(Settings::Sync),
-            Resource::Profiles(Profiles::List),
-            Resource::Profiles(Profiles::Item { key: k() }),
-            Resource::Profiles(Profiles::Assignments { key: k() }),
-            Resource::Profiles(Profiles::AssignmentItem {
-                key: k(),
-                assignment: k(),
-            }),
-        ];
-        resources.extend(DEVICE_ACTIONS.iter().map(|a| {
-            Resource::Devices(Devices::Action {
-                key: k(),
-                action: a,
-            })
-        }));
         let mut out = Vec::new();
-        for r in resources {
+        for r in catalog::every_resource() {
             for m in r.spec().allow.split(", ") {
                 out.push((r.clone(), Method::from_bytes(m.as_bytes()).unwrap()));
             }

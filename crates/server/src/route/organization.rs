@@ -1,6 +1,8 @@
 //! The tenant's organization: `organization` (a list of one) and `organization/{id}`: paths
 //! and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission::{
     self, DirectoryRead, DirectoryReadWrite, OrganizationRead, OrganizationReadWrite, UserReadSelf,
 };
@@ -52,5 +54,16 @@ pub(super) fn organization(
             key: k.name.clone(),
         }),
         (_, [next, ..]) => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+impl Organization {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Organization::List => "/organization".into(),
+            Organization::Item { .. } => "/organization/{id}".into(),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! beta deployment profiles (`windowsAutopilotDeploymentProfiles`) and their assignments:
 //! paths and rows of the table.
 
+use std::borrow::Cow;
+
 use super::{COLLECTION, ITEM, Options, PROFILE_READ, PROFILE_WRITE, Segment, Spec, is, spec};
 use crate::error::GraphError;
 
@@ -71,5 +73,25 @@ pub(super) fn profiles(key: Option<String>, rest: &[Segment]) -> Result<Profiles
             })
         }
         [other, ..] => Err(GraphError::segment_not_found(&other.raw)),
+    }
+}
+
+impl Profiles {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Profiles::List => "/deviceManagement/windowsAutopilotDeploymentProfiles".into(),
+            Profiles::Item { .. } => "/deviceManagement/windowsAutopilotDeploymentProfiles/{id}".into(),
+            Profiles::Assignments { .. } => {
+                "/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments".into()
+            }
+            Profiles::AssignmentItem { .. } => {
+                "/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignments/{assignmentId}".into()
+            }
+            Profiles::AssignedDevices { .. } => {
+                "/deviceManagement/windowsAutopilotDeploymentProfiles/{id}/assignedDevices".into()
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! beta `windowsAutopilotSettings`, a singleton per tenant, and its `sync` action: paths and rows
 //! of the table.
 
+use std::borrow::Cow;
+
 use super::{
     ACTION, COLLECTION, CRW, Options, SERVICE_READ as SR, SERVICE_WRITE as SW, SRW, Segment, Spec,
     is_action, spec,
@@ -37,5 +39,16 @@ pub(super) fn settings(rest: &[Segment]) -> Result<Settings, GraphError> {
         [] => Ok(Settings::Singleton),
         [a] if is_action(a, "sync") => Ok(Settings::Sync),
         [next, ..] => Err(GraphError::segment_not_found(&next.raw)),
+    }
+}
+
+impl Settings {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Settings::Singleton => "/deviceManagement/windowsAutopilotSettings".into(),
+            Settings::Sync => "/deviceManagement/windowsAutopilotSettings/sync".into(),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Entra ID users: the list, `$count`, and one user by object id or `userPrincipalName`
 //! (`/users/{id | upn}`, `/users('{upn}')`): paths and rows of the table.
 
+use std::borrow::Cow;
+
 use autopilot_domain::Permission::{
     self, DirectoryRead, DirectoryReadWrite, UserRead, UserReadBasic, UserReadWrite,
 };
@@ -79,5 +81,17 @@ mod tests {
         assert_eq!(r("/v1.0/users/adele.vance%40contoso.com"), adele);
         assert_eq!(r("/v1.0/users('adele.vance@contoso.com')"), adele);
         assert!(route("/v1.0/users/adele@contoso.com/manager").is_err());
+    }
+}
+
+impl Users {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Users::List => "/users".into(),
+            Users::Count => "/users/$count".into(),
+            Users::Item { .. } => "/users/{id}".into(),
+        }
     }
 }
