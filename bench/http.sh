@@ -10,6 +10,7 @@
 #   bench/http.sh                 # 10 s per measurement
 #   DURATION=30 bench/http.sh     # longer runs
 #   SCENARIO=bench/scenarios/hundred-rules.toml bench/http.sh   # with a scenario loaded
+#   METRICS=off bench/http.sh     # without metrics (on by default, as in serve)
 #
 # Installs wrk (Debian package) when missing. Loads go to 127.0.0.1 only and are bounded in time.
 set -euo pipefail
@@ -92,7 +93,7 @@ measure() {
 
 echo "== autopilot-graph (SQLite file, WAL)" >&2
 base=$(start "$work/serve.out" "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --log warn \
-  --processing-delay "${PROCESSING_DELAY:-1h}" --throttle off ${SCENARIO:+--scenario "$SCENARIO"})
+  --processing-delay "${PROCESSING_DELAY:-1h}" --throttle off ${SCENARIO:+--scenario "$SCENARIO"} ${METRICS:+--metrics "$METRICS"})
 TOKEN=$(sed -n 3p "$work/serve.out")
 export TOKEN
 imports="$base/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities"

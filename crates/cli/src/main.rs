@@ -13,12 +13,14 @@ mod graph;
 mod hash;
 mod import;
 mod load;
+mod logging;
 mod output;
 mod permissions;
 mod progress;
 mod scenarios;
 mod serve;
 mod tenants;
+mod token;
 mod users;
 
 use std::process::ExitCode;
@@ -39,7 +41,7 @@ enum Command {
     /// Run the Graph server (SQLite in the data directory by default).
     Serve(Box<serve::ServeArgs>),
     /// Print a development bearer token signed with the data directory's key.
-    Token(serve::TokenArgs),
+    Token(token::TokenArgs),
     /// Print the group id that stands for a group tag's devices in deployment profile
     /// assignments.
     GroupId(admin::GroupIdArgs),
@@ -79,7 +81,7 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let result = match cli.command {
         Command::Serve(args) => serve::serve(*args),
-        Command::Token(args) => serve::token(args),
+        Command::Token(args) => token::token(args),
         Command::GroupId(args) => admin::group_id(args),
         Command::App(command) => admin::app(command),
         Command::DeviceCode(command) => device_codes::run(command),

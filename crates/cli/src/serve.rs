@@ -164,6 +164,34 @@ pub struct ServeArgs {
     /// Log filter (`info`, `debug`, `autopilot_server=debug,warn`, ...).
     #[arg(long, env = "AUTOPILOT_GRAPH_LOG", default_value = "info")]
     pub log: String,
+
+    /// Log lines as `text` or `json` (one object per line).
+    #[arg(long, env = "AUTOPILOT_GRAPH_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+
+    /// Where the audit log goes: `stderr` (with the other logs), a file (appended), or `off`.
+    #[arg(
+        long,
+        env = "AUTOPILOT_GRAPH_AUDIT_LOG",
+        default_value = "stderr",
+        value_name = "stderr|FILE|off"
+    )]
+    pub audit_log: String,
+
+    /// Prometheus metrics at `/metrics`: `on` (on the Graph listener, or on `--metrics-listen`)
+    /// or `off`.
+    #[arg(long, env = "AUTOPILOT_GRAPH_METRICS", default_value = "on", value_parser = ["on", "off"])]
+    pub metrics: String,
+
+    /// Serve `/metrics` (and `/healthz`, `/readyz`) on a listener of its own, without a token,
+    /// and not on the Graph listener.
+    #[arg(long, env = "AUTOPILOT_GRAPH_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Also count requests and imports per tenant (tenant ids in the metrics). `/metrics` on
+    /// the Graph listener then needs an admin token.
+    #[arg(long, env = "AUTOPILOT_GRAPH_METRICS_PER_TENANT")]
+    pub metrics_per_tenant: bool,
 }
 
 /// The data directory option, shared by `serve` and `token`.
@@ -178,42 +206,13 @@ pub struct DataDirArg {
     pub data_dir: PathBuf,
 }
 
-/// Options of `token`.
-#[derive(Debug, Args)]
-pub struct TokenArgs {
-    /// Tenant name or GUID; a name always maps to the same tenant GUID.
-    #[arg(long, env = "AUTOPILOT_GRAPH_TOKEN_TENANT")]
-    pub tenant: String,
-
-    /// Delegated permission for `scp` (repeat for several). Default:
-    /// DeviceManagementServiceConfig.ReadWrite.All, Device.ReadWrite.All, Group.ReadWrite.All,
-    /// GroupMember.ReadWrite.All and User.ReadWrite.All.
-    #[arg(long = "scope", value_name = "PERMISSION")]
-    pub scopes: Vec<String>,
-
-    /// Application permission for `roles` (repeat for several); makes an app-only token.
-    #[arg(long = "role", value_name = "PERMISSION", conflicts_with = "scopes")]
-    pub roles: Vec<String>,
-
-    /// Application (client) id in `appid`.
-    #[arg(long, default_value = auth::DEFAULT_APP_ID)]
-    pub app_id: String,
-
-    /// Lifetime in hours.
-    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=8760))]
-    pub hours: u32,
-
-    #[command(flatten)]
-    pub data: DataDirArg,
-}
-
 use auth::DEFAULT_PERMISSIONS as DEV_PERMISSIONS;
 
 pub(crate) fn dev_permissions() -> Vec<String> {
     DEV_PERMISSIONS.iter().map(|p| (*p).to_owned()).collect()
 }
 
-fn default_scopes(scopes: &[String], roles: &[String]) -> Vec<String> {
+pub(crate) fn default_scopes(scopes: &[String], roles: &[String]) -> Vec<String> {
     if scopes.is_empty() && roles.is_empty() {
         dev_permissions()
     } else {
@@ -248,39 +247,11 @@ pub(crate) fn load_key(dir: &Path) -> Result<SigningKey> {
     SigningKey::load_or_create(dir).context("cannot prepare the signing key")
 }
 
-/// `autopilot-graph token`: prints a signed development token on standard output.
-pub fn token(args: TokenArgs) -> Result<ExitCode> {
-    let key = load_key(&args.data.data_dir)?;
-    let request = TokenRequest {
-        tenant: args.tenant.clone(),
-        app_id: args.app_id,
-        scopes: default_scopes(&args.scopes, &args.roles),
-        roles: args.roles,
-        lifetime: time::Duration::hours(i64::from(args.hours)),
-        now: time::OffsetDateTime::now_utc(),
-        user: None,
-        app_name: None,
-    };
-    let token = auth::mint(&key, &request).context("cannot sign the token")?;
-    crate::output::error_line(&format!(
-        "tenant '{}' is tid {}",
-        args.tenant,
-        auth::tenant_guid(&args.tenant)
-    ));
-    println!("{token}");
-    Ok(ExitCode::SUCCESS)
-}
-
 /// `autopilot-graph serve`: runs the Graph server until SIGINT or SIGTERM.
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&args.log)
-                .with_context(|| format!("invalid --log filter '{}'", args.log))?,
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let audit = crate::logging::Audit::parse(&args.audit_log);
+    crate::logging::init(&args.log, &args.log_format, &audit)?;
+    tracing::info!(audit_log = %audit.describe(), "audit log");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -366,7 +337,27 @@ async fn run(args: ServeArgs) -> Result<()> {
             }
         })
     };
+    // Records still `unknown` from an earlier run are due already: the worker takes them first.
+    let shaper = Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+    let registration = worker::spawn_shaped(
+        store.clone(),
+        clock.clone(),
+        wake.clone(),
+        args.membership_delay,
+        shaper,
+    );
+    let metrics = (args.metrics == "on").then(autopilot_server::ops::metrics::install);
+    let upkeep = metrics
+        .clone()
+        .map(autopilot_server::ops::metrics::spawn_upkeep);
+    let ops = Arc::new(autopilot_server::ops::Ops {
+        metrics_on_main: metrics.is_some() && args.metrics_listen.is_none(),
+        metrics,
+        per_tenant: args.metrics_per_tenant,
+        worker: Some(registration.liveness()),
+    });
     let state = AppState {
+        ops,
         scenarios: scenarios.clone(),
         usage: usage.clone(),
         throttle: Arc::new(autopilot_server::throttle::Throttle::new(limits)),
@@ -418,10 +409,22 @@ async fn run(args: ServeArgs) -> Result<()> {
         processing_delay = %args.processing_delay,
         "autopilot-graph listening"
     );
-    // Records still `unknown` from an earlier run are due already: the worker takes them first.
-    let shaper = Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
-    let registration =
-        worker::spawn_shaped(store.clone(), clock, wake, args.membership_delay, shaper);
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+            let local = listener.local_addr().context("no local address")?;
+            println!("metrics on http://{local}/metrics");
+            tracing::info!(url = %format!("http://{local}/metrics"), "metrics listening");
+            Some(tokio::spawn(autopilot_server::ops::serve(
+                listener,
+                state.clone(),
+                shutdown_signal(),
+            )))
+        }
+        None => None,
+    };
     let flusher = autopilot_server::usage::spawn_flusher(usage.clone(), store.clone());
 
     let token = auth::mint(
@@ -471,6 +474,12 @@ async fn run(args: ServeArgs) -> Result<()> {
     registration.stop().await;
     flusher.stop().await;
     refresher.abort();
+    if let Some(task) = upkeep {
+        task.abort();
+    }
+    if let Some(task) = metrics_listener {
+        task.abort();
+    }
     tracing::info!("autopilot-graph stopped");
     Ok(())
 }

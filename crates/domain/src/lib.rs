@@ -34,9 +34,9 @@ pub use model::{
 pub use store::{
     AddAssignment, AddMember, ApplicationStore, CodeDecision, Cursor, DeviceCodeStore, DeviceStore,
     DirectoryKey, DirectoryStore, EnrollmentConfigurationStore, GroupStore, GroupWrite,
-    ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
-    OrganizationStore, Page, PageRequest, ProcessReport, ProfileStore, PutCode, RegistrationStore,
-    ScenarioStore, SettingsStore, SortValue, Store, StoreError, StoredScenario, ThrottleStore,
-    UploadTarget, UsageStore, UserStore,
+    HealthStore, ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
+    OrganizationStore, Page, PageRequest, PoolStats, ProcessReport, ProfileStore, PutCode,
+    QueueStats, RegistrationStore, ScenarioStore, SchemaState, SettingsStore, SortValue, Store,
+    StoreError, StoredScenario, ThrottleStore, UploadTarget, UsageStore, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

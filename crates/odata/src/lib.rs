@@ -284,7 +284,8 @@ fn check_literal(field: &Field, value: &Literal) -> Result<(), QueryError> {
     let ok = match (field.ty, value) {
         (_, Literal::Null) => true,
         (FieldType::String, Literal::String(_) | Literal::Guid(_)) => true,
-        (FieldType::Enum(members), Literal::String(s)) => {
+        (FieldType::Enum(e), Literal::String(s)) => {
+            let members = e.members;
             if members.iter().any(|m| m.eq_ignore_ascii_case(s)) {
                 true
             } else {

@@ -22,7 +22,7 @@ use crate::respond::{self, Failed};
 use crate::route::{self, Target};
 use crate::route::{Resource, Spec};
 use crate::state::{AppState, BatchOrigin, Ctx};
-use crate::{body, handlers, query, scenarios};
+use crate::{body, handlers, ops, query, scenarios};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -70,6 +70,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         .unwrap_or_else(|| RequestIds::for_request(&req));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let began = std::time::Instant::now();
     // The caller's tenant and application join the span once authenticated.
     let span = tracing::info_span!(
         "request",
@@ -80,16 +81,20 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         Ok(response) => response,
         Err(error) => error.into_response_for(&ids, state.clock.now()),
     };
+    let took = began.elapsed();
     let status = response.status().as_u16();
     let scenario = response
         .extensions()
         .get::<Arc<scenarios::Shaping>>()
         .map(|s| s.name.clone());
+    let route = ops::metrics::route_label(&path);
     span.in_scope(|| {
         tracing::info!(
             method = %method,
             path = %path,
+            route = %route,
             status,
+            ms = took.as_secs_f64() * 1000.0,
             request_id = %ids.request_id,
             scenario = scenario.as_deref(),
             "request"
@@ -111,6 +116,9 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
             );
         }
     });
+    if state.ops.metrics.is_some() {
+        ops::metrics::record_request(route, &method, status, took);
+    }
     response
 }
 
@@ -137,6 +145,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
              accepts.",
             state.config.max_header_bytes
         )));
+    }
+    if let Some(response) = operator(state, req.method(), req.uri().path(), req.headers()).await? {
+        return Ok(response);
     }
     // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
     if let Some((tenant, endpoint)) = handlers::token::endpoint_of(req.uri().path()) {
@@ -168,11 +179,32 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     {
         return Err(e.clone());
     }
+    // The schema is Graph's to anyone, before authentication.
+    if let Ok(target) = &routed
+        && target.resource == Resource::Metadata
+    {
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            let spec = target.resource.spec();
+            return Err(GraphError::method_not_allowed(
+                req.method().as_str(),
+                spec.template,
+                spec.allow,
+            ));
+        }
+        return Ok(handlers::metadata::respond(target.version));
+    }
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let principal = authenticated(state, authorization).await?;
+    if state.ops.per_tenant {
+        metrics::counter!(
+            "autopilot_graph_tenant_requests_total",
+            "tenant" => principal.tenant.as_str().to_owned()
+        )
+        .increment(1);
+    }
     let target = routed?;
     let method = req.method().clone();
     let spec = target.resource.spec();
@@ -188,6 +220,49 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         return carry_out(state, req, target, spec, method, principal).await;
     };
     shaped(state, req, target, spec, method, principal, shaping).await
+}
+
+/// The operators' paths: `/healthz`, `/readyz`, and `/metrics` when it is served here. No
+/// Graph token, except for metrics that name tenants (an admin token then).
+async fn operator(
+    state: &AppState,
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Response>, GraphError> {
+    let is_metrics = path == ops::METRICS && state.ops.metrics_on_main;
+    if path != ops::HEALTHZ && path != ops::READYZ && !is_metrics {
+        return Ok(None);
+    }
+    let handle = match &state.ops.metrics {
+        Some(handle) => Some(handle),
+        None if is_metrics => return Ok(None),
+        None => None,
+    };
+    if method != Method::GET && method != Method::HEAD {
+        return Err(GraphError::method_not_allowed(
+            method.as_str(),
+            path,
+            "GET, HEAD",
+        ));
+    }
+    Ok(Some(match (path, handle) {
+        (ops::HEALTHZ, _) => ops::health::live(),
+        (ops::READYZ, _) => ops::health::ready(state).await,
+        (_, Some(handle)) => {
+            if state.ops.per_tenant {
+                let authorization = headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                let principal = authenticated(state, authorization).await?;
+                if !handlers::management::is_admin(&principal) {
+                    return Err(GraphError::forbidden(&[handlers::management::ADMIN]));
+                }
+            }
+            ops::metrics::render(state, handle).await
+        }
+        (_, None) => return Ok(None),
+    }))
 }
 
 /// A request a scenario's rule shapes: its fault before or after the request is carried out,
@@ -340,10 +415,12 @@ async fn admit(
                 state.clock.now(),
             )
             .await?;
-        if let Err(seconds) = admitted {
+        if let Err(refusal) = admitted {
+            metrics::counter!("autopilot_graph_throttled_total", "limit" => refusal.limit)
+                .increment(1);
             return Err(GraphError::too_many_requests(
                 "Please retry again later.",
-                seconds,
+                refusal.retry_after,
             ));
         }
     }

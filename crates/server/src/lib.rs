@@ -19,6 +19,7 @@ pub mod ids;
 pub mod jwks;
 pub mod lenient_json;
 pub mod listen;
+pub mod ops;
 pub mod query;
 pub mod respond;
 pub mod route;

@@ -192,8 +192,10 @@ impl Scenarios {
                     }
                     *n += 1;
                 }
+                let name = format!("{}/{}", s.name, r.name);
+                hit(&name);
                 return Some(Shaping {
-                    name: format!("{}/{}", s.name, r.name),
+                    name,
                     effect: r.effect.clone(),
                 });
             }
@@ -231,7 +233,10 @@ impl Scenarios {
         };
         self.for_each(tenant, |s| {
             s.profile_rule(&facts).and_then(|r| match r.effect {
-                Effect::Profile(p) => Some(p),
+                Effect::Profile(p) => {
+                    hit(&format!("{}/{}", s.name, r.name));
+                    Some(p)
+                }
                 _ => None,
             })
         })
@@ -244,6 +249,12 @@ impl Scenarios {
             .unwrap_or_else(|e| e.into_inner())
             .retain(|(_, _, t), _| t != tenant);
     }
+}
+
+/// Counts a rule's use in the metrics (`scenario/rule`).
+fn hit(rule: &str) {
+    metrics::counter!("autopilot_graph_scenario_rule_hits_total", "rule" => rule.to_owned())
+        .increment(1);
 }
 
 /// A duration within a range, drawn afresh.
@@ -398,6 +409,7 @@ impl RecordShaper for Scenarios {
             }
             _ => return None,
         };
+        hit(&name);
         Some((name, effect))
     }
 }

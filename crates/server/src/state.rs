@@ -83,6 +83,8 @@ pub struct AppState {
     pub usage: Arc<crate::usage::UsageRecorder>,
     /// The scenarios that shape requests (none: nothing is checked).
     pub scenarios: Arc<crate::scenarios::Scenarios>,
+    /// Probes and metrics.
+    pub ops: Arc<crate::ops::Ops>,
 }
 
 fn span(d: std::time::Duration) -> time::Duration {

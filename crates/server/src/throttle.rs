@@ -49,7 +49,7 @@ impl Throttle {
     }
 
     /// Counts a request in the store's shared counters when it keeps them, else in memory;
-    /// `Ok(Err(seconds))` when it is over a limit (and then it is not counted).
+    /// `Ok(Err(refusal))` when it is over a limit (and then it is not counted).
     pub async fn admit(
         &self,
         store: &dyn autopilot_domain::Store,
@@ -57,23 +57,30 @@ impl Throttle {
         app: &str,
         write: bool,
         now: OffsetDateTime,
-    ) -> Result<Result<(), u64>, autopilot_domain::StoreError> {
+    ) -> Result<Result<(), Refusal>, autopilot_domain::StoreError> {
         let Some(limits) = self.limits else {
             return Ok(Ok(()));
         };
-        let (window, retry) = window_of(limits, now);
+        let (window, retry_after) = window_of(limits, now);
         let keys: Vec<(String, u32)> = keys(limits, tenant, app, write)
             .into_iter()
             .map(|(key, kind, limit)| (format!("{kind}:{key}"), limit))
             .collect();
         match store.count_request(window, &keys).await? {
-            Some(true) => Ok(Ok(())),
-            Some(false) => Ok(Err(retry)),
+            Some(Ok(())) => Ok(Ok(())),
+            Some(Err(key)) => {
+                let limit = KINDS
+                    .iter()
+                    .copied()
+                    .find(|kind| key.strip_prefix(kind).is_some_and(|r| r.starts_with(':')))
+                    .unwrap_or("shared");
+                Ok(Err(Refusal { retry_after, limit }))
+            }
             None => Ok(self.check(tenant, app, write, now)),
         }
     }
 
-    /// Counts a request in memory; `Err(seconds)` when it is over a limit (and then it is not
+    /// Counts a request in memory; `Err` when it is over a limit (and then it is not
     /// counted).
     pub fn check(
         &self,
@@ -81,24 +88,24 @@ impl Throttle {
         app: &str,
         write: bool,
         now: OffsetDateTime,
-    ) -> Result<(), u64> {
+    ) -> Result<(), Refusal> {
         let Some(limits) = self.limits else {
             return Ok(());
         };
-        let (window, retry) = window_of(limits, now);
+        let (window, retry_after) = window_of(limits, now);
         let keys = keys(limits, tenant, app, write);
         let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         // Old windows are forgotten as they pass.
         if counters.len() > 100_000 {
             counters.retain(|_, (w, _)| *w == window);
         }
-        let over = keys.iter().any(|(key, kind, limit)| {
+        let over = keys.iter().find(|(key, kind, limit)| {
             counters
                 .get(&(key.clone(), *kind))
                 .is_some_and(|(w, n)| *w == window && *n >= *limit)
         });
-        if over {
-            return Err(retry);
+        if let Some((_, limit, _)) = over {
+            return Err(Refusal { retry_after, limit });
         }
         for (key, kind, _) in keys {
             let entry = counters.entry((key, kind)).or_insert((window, 0));
@@ -119,6 +126,18 @@ fn window_of(limits: Limits, now: OffsetDateTime) -> (i64, u64) {
         .max(1);
     (window, retry)
 }
+
+/// Why a request was throttled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The seconds until the window ends (`Retry-After`).
+    pub retry_after: u64,
+    /// The limit it is over: one of [`KINDS`] (metrics name it).
+    pub limit: &'static str,
+}
+
+/// The limits, as counters and metrics name them.
+pub const KINDS: [&str; 4] = ["tenant-all", "app-all", "tenant-writes", "app-writes"];
 
 /// The counters a request counts against: (key, kind, limit).
 fn keys(limits: Limits, tenant: &str, app: &str, write: bool) -> Vec<(String, &'static str, u32)> {
@@ -152,7 +171,10 @@ mod tests {
         assert!(t.check("t", "a", true, now).is_ok());
         assert_eq!(
             t.check("t", "a", true, now),
-            Err(15),
+            Err(Refusal {
+                retry_after: 15,
+                limit: "app-writes"
+            }),
             "app write limit; 15 s left"
         );
         assert!(

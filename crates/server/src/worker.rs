@@ -6,6 +6,7 @@
 //! simply decided by the next worker.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use autopilot_domain::registration::RecordShaper;
@@ -37,14 +38,76 @@ impl Wake {
     }
 }
 
+/// Whether the worker is alive, for `/readyz`: it beats at every turn of its loop (at least
+/// every [`MAX_SLEEP`]) and marks itself ended when its task ends, by a stop, a panic or an
+/// abort.
+#[derive(Debug)]
+pub struct Liveness {
+    started: std::time::Instant,
+    /// Milliseconds since `started` at the last beat.
+    last_beat: AtomicU64,
+    ended: AtomicBool,
+}
+
+/// A worker that has not beaten for this long is stuck (a round hangs on the database).
+pub const STALE: Duration = Duration::from_secs(90);
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Liveness {
+            started: std::time::Instant::now(),
+            last_beat: AtomicU64::new(0),
+            ended: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Liveness {
+    fn beat(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_beat.store(ms, Ordering::Relaxed);
+    }
+
+    /// `None` when alive; else why not.
+    pub fn problem(&self) -> Option<String> {
+        if self.ended.load(Ordering::Relaxed) {
+            return Some("the registration worker has stopped".into());
+        }
+        let since = self.started.elapsed().saturating_sub(Duration::from_millis(
+            self.last_beat.load(Ordering::Relaxed),
+        ));
+        (since > STALE).then(|| {
+            format!(
+                "the registration worker has not completed a turn for {} s",
+                since.as_secs()
+            )
+        })
+    }
+}
+
+/// Marks the worker ended when its task ends, however it ends.
+struct Ended(Arc<Liveness>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.ended.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A running worker; dropping the handle does not stop it, [`WorkerHandle::stop`] does.
 #[derive(Debug)]
 pub struct WorkerHandle {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    liveness: Arc<Liveness>,
 }
 
 impl WorkerHandle {
+    /// Whether the worker is alive (for `/readyz`).
+    pub fn liveness(&self) -> Arc<Liveness> {
+        self.liveness.clone()
+    }
+
     /// Stops after the current round and waits for it.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
@@ -81,8 +144,27 @@ pub fn spawn_shaped(
     shaper: Option<Arc<dyn RecordShaper>>,
 ) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(store, clock, wake, membership_delay, shaper, stopped));
-    WorkerHandle { stop, task }
+    let liveness = Arc::new(Liveness::default());
+    liveness.beat();
+    let ended = Ended(liveness.clone());
+    let task = tokio::spawn(async move {
+        let _ended = ended;
+        run(
+            store,
+            clock,
+            wake,
+            membership_delay,
+            shaper,
+            stopped,
+            &_ended.0,
+        )
+        .await;
+    });
+    WorkerHandle {
+        stop,
+        task,
+        liveness,
+    }
 }
 
 /// One membership round; how many groups it evaluated (a full round: more may be due).
@@ -130,6 +212,32 @@ async fn next_work(
     })
 }
 
+/// The round in the metrics: its duration, and its outcomes by error code.
+fn count_round(
+    began: std::time::Instant,
+    round: &Result<autopilot_domain::ProcessReport, autopilot_domain::StoreError>,
+) {
+    let result = if round.is_ok() { "ok" } else { "failed" };
+    metrics::counter!("autopilot_graph_worker_rounds_total", "result" => result).increment(1);
+    metrics::histogram!("autopilot_graph_worker_round_duration_seconds")
+        .record(began.elapsed().as_secs_f64());
+    let Ok(report) = round else { return };
+    if report.completed > 0 {
+        metrics::counter!(
+            "autopilot_graph_registrations_total",
+            "status" => "complete", "code" => "0", "name" => "None"
+        )
+        .increment(report.completed as u64);
+    }
+    for (code, name, n) in &report.failed {
+        metrics::counter!(
+            "autopilot_graph_registrations_total",
+            "status" => "error", "code" => code.to_string(), "name" => name.clone()
+        )
+        .increment(*n as u64);
+    }
+}
+
 async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -137,6 +245,7 @@ async fn run(
     membership_delay: time::Duration,
     shaper: Option<Arc<dyn RecordShaper>>,
     mut stopped: watch::Receiver<bool>,
+    liveness: &Liveness,
 ) {
     // Imports through other instances (PostgreSQL) wake this worker too.
     let notify = wake.clone();
@@ -146,13 +255,16 @@ async fn run(
     // After a failure, wait 1 s, then 2, 4, ... up to MAX_SLEEP; a good round resets it.
     let mut backoff = Duration::from_secs(1);
     loop {
+        liveness.beat();
         if *stopped.borrow() {
             return;
         }
-        let pause = match store
+        let began = std::time::Instant::now();
+        let round = store
             .process_due(clock.now(), ROUND, shaper.as_deref())
-            .await
-        {
+            .await;
+        count_round(began, &round);
+        let pause = match round {
             Ok(report) if report.processed == usize::try_from(ROUND).unwrap_or(usize::MAX) => {
                 backoff = Duration::from_secs(1);
                 tracing::debug!(processed = report.processed, "registration round");

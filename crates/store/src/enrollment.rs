@@ -35,6 +35,7 @@ pub(crate) const CONFIGURATIONS: Table = Table {
 /// the default's included, as its member's position (how enums are stored).
 fn configuration_type() -> i64 {
     entity::ENROLLMENT_CONFIGURATION_TYPE
+        .members
         .iter()
         .position(|m| *m == "windows10EnrollmentCompletionPageConfiguration")
         .and_then(|i| i64::try_from(i).ok())

@@ -9,6 +9,7 @@ mod devices;
 mod directory;
 mod enrollment;
 mod groups;
+mod health;
 mod identities;
 mod imports;
 mod listing;

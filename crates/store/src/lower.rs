@@ -87,13 +87,14 @@ impl Table {
         let kind = match field.ty {
             FieldType::String => Kind::Text,
             FieldType::Int32 => Kind::Int,
-            FieldType::Enum(members) => Kind::Enum(members),
+            FieldType::Enum(e) => Kind::Enum(e.members),
             FieldType::DateTime => Kind::Time,
             FieldType::Bool => Kind::Bool,
-            FieldType::Complex
+            FieldType::Complex(_)
+            | FieldType::Int64
             | FieldType::Binary
             | FieldType::StringCollection
-            | FieldType::ComplexCollection => {
+            | FieldType::ComplexCollection(_) => {
                 return Err(unqueryable());
             }
         };

@@ -208,6 +208,18 @@ impl Backend for PgBackend {
         self.pool.clone()
     }
 
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn pool_stats(&self) -> autopilot_domain::PoolStats {
+        autopilot_domain::PoolStats {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     async fn write(&self) -> Result<Self::Tx, StoreError> {
         self.pool.begin().await.map_err(classify)
     }
@@ -325,7 +337,7 @@ impl ThrottleStore for SqlStore<PgBackend> {
         &self,
         window: i64,
         keys: &[(String, u32)],
-    ) -> Result<Option<bool>, StoreError> {
+    ) -> Result<Option<Result<(), String>>, StoreError> {
         let mut sorted: Vec<&(String, u32)> = keys.iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         sorted.dedup_by(|a, b| a.0 == b.0);
@@ -339,18 +351,19 @@ impl ThrottleStore for SqlStore<PgBackend> {
         );
         let mut tx = self.backend.write().await?;
         let counts = tx.rows(&upsert).await?;
-        let mut admitted = true;
+        let mut admitted = Ok(());
         for row in &counts {
             let key = row.text(0)?;
             let count = row.int(1)?;
-            if sorted
-                .iter()
-                .any(|(k, limit)| *k == key && count > i64::from(*limit))
+            if admitted.is_ok()
+                && sorted
+                    .iter()
+                    .any(|(k, limit)| *k == key && count > i64::from(*limit))
             {
-                admitted = false;
+                admitted = Err(key);
             }
         }
-        if admitted {
+        if admitted.is_ok() {
             Tx::commit(tx).await?;
         }
         // Old windows go now and then.

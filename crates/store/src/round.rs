@@ -253,9 +253,20 @@ pub(crate) async fn decide_and_write(
         }
         tx.exec(&update).await?;
     }
+    let mut failed: Vec<(i64, String, usize)> = Vec::new();
+    for o in outcomes.iter().filter(|o| o.status == 4) {
+        match failed
+            .iter_mut()
+            .find(|(code, name, _)| *code == o.error_code && *name == o.error_name)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => failed.push((o.error_code, o.error_name.to_string(), 1)),
+        }
+    }
     Ok(ProcessReport {
         processed: outcomes.len(),
         completed: devices.len(),
+        failed,
     })
 }
 

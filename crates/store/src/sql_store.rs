@@ -30,6 +30,10 @@ pub(crate) trait Backend: Send + Sync + std::fmt::Debug + 'static {
     fn pool(&self) -> Self::Pool;
     /// A write transaction.
     async fn write(&self) -> Result<Self::Tx, StoreError>;
+    /// The migrations this build applies to this database.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator;
+    /// The pool's connections now.
+    fn pool_stats(&self) -> autopilot_domain::PoolStats;
     /// Statements an import adds to its transaction (PostgreSQL: the notification).
     fn after_import(&self) -> Option<Sql> {
         None

@@ -136,6 +136,18 @@ impl Backend for SqliteBackend {
         self.pool.clone()
     }
 
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        &MIGRATOR
+    }
+
+    fn pool_stats(&self) -> autopilot_domain::PoolStats {
+        autopilot_domain::PoolStats {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
     /// A write transaction, taking the write lock at once (`BEGIN IMMEDIATE`): a deferred
     /// transaction that reads first could fail to upgrade while another connection writes.
     async fn write(&self) -> Result<Self::Tx, StoreError> {

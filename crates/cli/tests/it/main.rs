@@ -7,6 +7,7 @@ mod hash;
 mod import;
 mod import_faults;
 mod load;
+mod ops;
 mod postgres;
 mod scenarios;
 mod serve;

@@ -15,6 +15,8 @@ pub(crate) struct Running {
     /// The CA file printed for `--tls self-signed`.
     pub(crate) ca: Option<String>,
     pub(crate) token: String,
+    /// The metrics URL printed for `--metrics-listen`.
+    pub(crate) metrics: Option<String>,
     /// What the server logs, drained continuously so that a full pipe never blocks it.
     pub(crate) log: Option<std::thread::JoinHandle<String>>,
 }
@@ -55,9 +57,12 @@ pub(crate) fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &st
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut urls = Vec::new();
     let mut ca = None;
+    let mut metrics = None;
     loop {
         let line = lines.next().unwrap().unwrap();
-        if let Some(url) = line.strip_prefix("autopilot-graph listening on ") {
+        if let Some(url) = line.strip_prefix("metrics on ") {
+            metrics = Some(url.to_owned());
+        } else if let Some(url) = line.strip_prefix("autopilot-graph listening on ") {
             urls.push(url.to_owned());
         } else if let Some(path) = line.strip_prefix("CA certificate to trust: ") {
             ca = Some(path.to_owned());
@@ -83,6 +88,7 @@ pub(crate) fn start_with(data_dir: &Path, args: &[&str], extra_env: &[(&str, &st
         urls,
         ca,
         token,
+        metrics,
         log: Some(log),
     }
 }

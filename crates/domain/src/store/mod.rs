@@ -8,6 +8,7 @@ use crate::auth::TenantId;
 mod device_code;
 mod enrollment;
 mod entra;
+mod health;
 mod identities;
 mod managed;
 mod scenarios;
@@ -18,6 +19,7 @@ pub use enrollment::EnrollmentConfigurationStore;
 pub use entra::{
     AddMember, DirectoryKey, DirectoryStore, GroupStore, GroupWrite, OrganizationStore, UserStore,
 };
+pub use health::{HealthStore, PoolStats, QueueStats, SchemaState};
 pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
 pub use scenarios::{ScenarioStore, StoredScenario};
@@ -128,12 +130,14 @@ pub struct ImportBatch {
 }
 
 /// What one round of the registration service did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProcessReport {
     /// Records decided (each now `complete` or `error`).
     pub processed: usize,
     /// Of those, registered.
     pub completed: usize,
+    /// The others by error: code, name, how many.
+    pub failed: Vec<(i64, String, usize)>,
 }
 
 /// The storage behind the Graph surface: one trait per area, which a store implements each
@@ -156,6 +160,7 @@ pub trait Store:
     + DeviceCodeStore
     + UsageStore
     + ScenarioStore
+    + HealthStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -180,6 +185,7 @@ impl<T> Store for T where
         + DeviceCodeStore
         + UsageStore
         + ScenarioStore
+        + HealthStore
         + Send
         + Sync
         + std::fmt::Debug
@@ -455,13 +461,13 @@ pub trait ApplicationStore: Send + Sync {
 pub trait ThrottleStore: Send + Sync {
     /// Request counters shared by every instance (throttling): adds one request to each
     /// `(key, limit)` in fixed window `window`, unless any key is at its limit already (then
-    /// nothing is counted). `Some(true)`: admitted; `Some(false)`: over a limit; `None`: this
-    /// store keeps no shared counters (one process; the server counts in memory).
+    /// nothing is counted). `Some(Ok)`: admitted; `Some(Err(key))`: `key` is over its limit;
+    /// `None`: this store keeps no shared counters (one process; the server counts in memory).
     async fn count_request(
         &self,
         window: i64,
         keys: &[(String, u32)],
-    ) -> Result<Option<bool>, StoreError> {
+    ) -> Result<Option<Result<(), String>>, StoreError> {
         let _ = (window, keys);
         Ok(None)
     }

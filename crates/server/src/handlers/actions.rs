@@ -92,15 +92,6 @@ pub(crate) async fn call(
     action: &'static str,
     body: &[u8],
 ) -> Result<Response, GraphError> {
-    let beta_only = matches!(
-        action,
-        "allowNextEnrollment"
-            | "assignResourceAccountToDevice"
-            | "unassignResourceAccountFromDevice"
-    );
-    if beta_only && ctx.target.version == Version::V1 {
-        return Err(GraphError::segment_not_found(action));
-    }
     let args = action_arguments(action, ctx.target.version, body)?;
     let arg = |name: &str| {
         args.iter()

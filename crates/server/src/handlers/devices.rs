@@ -165,9 +165,6 @@ async fn profile_nav(
     } else {
         "deploymentProfile"
     };
-    if ctx.target.version == Version::V1 {
-        return Err(GraphError::segment_not_found(nav));
-    }
     let device = find(state, ctx, key).await?;
     let profiles = ProfileContext::load(state, ctx, std::slice::from_ref(&device)).await?;
     let resolved = profiles.resolve(state, &device);

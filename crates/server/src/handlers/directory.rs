@@ -43,7 +43,8 @@ async fn list(state: &AppState, ctx: &Ctx) -> Result<Response, GraphError> {
         |filter| async move { store.count_directory_devices(tenant, filter.as_ref()).await },
     )
     .await?;
-    let page = respond::map_page(&page, wire::DirectoryDeviceWire);
+    let version = ctx.target.version;
+    let page = respond::map_page(&page, |d| wire::DirectoryDeviceWire(d, version));
     Ok(respond::list(ctx, e, SET, SET, page, count))
 }
 
@@ -83,7 +84,7 @@ async fn get(state: &AppState, ctx: &Ctx, key: &DeviceRef) -> Result<Response, G
         ctx,
         &entity::DIRECTORY_DEVICE,
         SET,
-        &wire::DirectoryDeviceWire(&found),
+        &wire::DirectoryDeviceWire(&found, ctx.target.version),
     ))
 }
 

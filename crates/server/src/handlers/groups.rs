@@ -318,7 +318,7 @@ async fn members(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response, Gra
     .await?;
     let page = respond::map_page(&page, |d| wire::Typed {
         odata_type: "#microsoft.graph.device",
-        object: wire::DirectoryDeviceWire(d),
+        object: wire::DirectoryDeviceWire(d, ctx.target.version),
     });
     Ok(respond::list(ctx, e, OBJECTS, &scope, page, count))
 }

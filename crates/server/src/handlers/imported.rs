@@ -210,5 +210,14 @@ async fn write(
     };
     let created = state.store.import_devices(ctx.tenant(), batch).await?;
     state.wake.wake();
+    let n = created.len() as u64;
+    metrics::counter!("autopilot_graph_devices_imported_total").increment(n);
+    if state.ops.per_tenant {
+        metrics::counter!(
+            "autopilot_graph_tenant_devices_imported_total",
+            "tenant" => ctx.tenant().as_str().to_owned()
+        )
+        .increment(n);
+    }
     Ok(created)
 }

@@ -28,7 +28,7 @@ pub const ADMIN: &str = "AutopilotGraph.Admin";
 /// The path prefix of the management API.
 pub const PREFIX: &str = "/_autopilot-graph/";
 
-fn is_admin(p: &Principal) -> bool {
+pub(crate) fn is_admin(p: &Principal) -> bool {
     p.scopes
         .iter()
         .chain(&p.roles)

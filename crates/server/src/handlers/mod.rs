@@ -13,6 +13,7 @@ mod identities;
 mod imported;
 mod managed;
 pub mod management;
+pub mod metadata;
 mod organization;
 mod profiles;
 mod settings;
@@ -47,6 +48,7 @@ pub(crate) async fn call(
 ) -> Result<Response, GraphError> {
     match &ctx.target.resource {
         Resource::Batch => batch::call(state, ctx, body, inner).await,
+        Resource::Metadata => Ok(metadata::respond(ctx.target.version)),
         Resource::Imported(r) => imported::call(state, ctx, r, method, body).await,
         Resource::Uploads(r) => uploads::call(state, ctx, r, method, body).await,
         Resource::Devices(r) => devices::call(state, ctx, r, method, body).await,

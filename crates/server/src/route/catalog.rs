@@ -24,7 +24,7 @@ pub struct Route {
 pub fn every_resource() -> Vec<Resource> {
     let k = || SAMPLE_KEY.to_owned();
     let upload = || UploadRef::Key(k());
-    let mut all = vec![Resource::Batch];
+    let mut all = vec![Resource::Batch, Resource::Metadata];
     for upload in [UploadRef::None, upload()] {
         all.extend([
             Resource::Imported(Imported::List {

@@ -77,6 +77,27 @@ impl Devices {
     }
 }
 
+/// The actions only beta has.
+const BETA_ACTIONS: [&str; 3] = [
+    "allowNextEnrollment",
+    "assignResourceAccountToDevice",
+    "unassignResourceAccountFromDevice",
+];
+
+impl Devices {
+    /// The segment v1.0 does not know, if this is beta's only.
+    pub(super) fn beta_only(&self) -> Option<&'static str> {
+        match self {
+            Devices::Action { action, .. } if BETA_ACTIONS.contains(action) => Some(action),
+            Devices::ProfileNav {
+                intended: false, ..
+            } => Some("deploymentProfile"),
+            Devices::ProfileNav { intended: true, .. } => Some("intendedDeploymentProfile"),
+            _ => None,
+        }
+    }
+}
+
 fn device_action(seg: &Segment) -> Option<&'static str> {
     DEVICE_ACTIONS.iter().copied().find(|a| is_action(seg, a))
 }

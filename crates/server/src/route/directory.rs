@@ -127,6 +127,36 @@ pub(super) fn devices(key: Option<String>, rest: &[Segment]) -> Result<Directory
     }
 }
 
+impl Directory {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Directory::Devices => "/devices".into(),
+            Directory::DevicesCount => "/devices/$count".into(),
+            Directory::Device {
+                key: DeviceRef::Id(_),
+            } => "/devices/{id}".into(),
+            Directory::Device {
+                key: DeviceRef::DeviceId(_),
+            } => "/devices(deviceId='{deviceId}')".into(),
+            Directory::MemberOf { key, transitive } => {
+                let nav = if *transitive {
+                    "transitiveMemberOf"
+                } else {
+                    "memberOf"
+                };
+                match key {
+                    DeviceRef::Id(_) => format!("/devices/{{id}}/{nav}").into(),
+                    DeviceRef::DeviceId(_) => {
+                        format!("/devices(deviceId='{{deviceId}}')/{nav}").into()
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,35 +192,5 @@ mod tests {
             })
         );
         assert!(route("/v1.0/devices/$ref").is_err());
-    }
-}
-
-impl Directory {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Directory::Devices => "/devices".into(),
-            Directory::DevicesCount => "/devices/$count".into(),
-            Directory::Device {
-                key: DeviceRef::Id(_),
-            } => "/devices/{id}".into(),
-            Directory::Device {
-                key: DeviceRef::DeviceId(_),
-            } => "/devices(deviceId='{deviceId}')".into(),
-            Directory::MemberOf { key, transitive } => {
-                let nav = if *transitive {
-                    "transitiveMemberOf"
-                } else {
-                    "memberOf"
-                };
-                match key {
-                    DeviceRef::Id(_) => format!("/devices/{{id}}/{nav}").into(),
-                    DeviceRef::DeviceId(_) => {
-                        format!("/devices(deviceId='{{deviceId}}')/{nav}").into()
-                    }
-                }
-            }
-        }
     }
 }

@@ -88,6 +88,33 @@ pub(super) fn enrollment(key: Option<String>, rest: &[Segment]) -> Result<Enroll
     }
 }
 
+impl Enrollment {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Enrollment::List => "/deviceManagement/deviceEnrollmentConfigurations".into(),
+            Enrollment::Count => "/deviceManagement/deviceEnrollmentConfigurations/$count".into(),
+            Enrollment::Item { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}".into()
+            }
+            Enrollment::Assign { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assign".into()
+            }
+            Enrollment::SetPriority { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority".into()
+            }
+            Enrollment::Assignments { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments".into()
+            }
+            Enrollment::AssignmentItem { .. } => {
+                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignmentId}"
+                    .into()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,32 +163,5 @@ mod tests {
             ))
             .is_err()
         );
-    }
-}
-
-impl Enrollment {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Enrollment::List => "/deviceManagement/deviceEnrollmentConfigurations".into(),
-            Enrollment::Count => "/deviceManagement/deviceEnrollmentConfigurations/$count".into(),
-            Enrollment::Item { .. } => {
-                "/deviceManagement/deviceEnrollmentConfigurations/{id}".into()
-            }
-            Enrollment::Assign { .. } => {
-                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assign".into()
-            }
-            Enrollment::SetPriority { .. } => {
-                "/deviceManagement/deviceEnrollmentConfigurations/{id}/setPriority".into()
-            }
-            Enrollment::Assignments { .. } => {
-                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments".into()
-            }
-            Enrollment::AssignmentItem { .. } => {
-                "/deviceManagement/deviceEnrollmentConfigurations/{id}/assignments/{assignmentId}"
-                    .into()
-            }
-        }
     }
 }

@@ -132,6 +132,27 @@ pub(super) fn groups(key: Option<String>, rest: &[Segment]) -> Result<Groups, Gr
     }
 }
 
+impl Groups {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Groups::List => "/groups".into(),
+            Groups::Count => "/groups/$count".into(),
+            Groups::Item { .. } => "/groups/{id}".into(),
+            Groups::Members {
+                transitive: false, ..
+            } => "/groups/{id}/members".into(),
+            Groups::Members {
+                transitive: true, ..
+            } => "/groups/{id}/transitiveMembers".into(),
+            Groups::MembersCount { .. } => "/groups/{id}/members/$count".into(),
+            Groups::MembersRef { .. } => "/groups/{id}/members/$ref".into(),
+            Groups::MemberRef { .. } => "/groups/{id}/members/{memberId}/$ref".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,26 +192,5 @@ mod tests {
         );
         assert!(route("/v1.0/groups/g1/owners").is_err());
         assert!(route("/v1.0/groups/g1/members/d1").is_err());
-    }
-}
-
-impl Groups {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Groups::List => "/groups".into(),
-            Groups::Count => "/groups/$count".into(),
-            Groups::Item { .. } => "/groups/{id}".into(),
-            Groups::Members {
-                transitive: false, ..
-            } => "/groups/{id}/members".into(),
-            Groups::Members {
-                transitive: true, ..
-            } => "/groups/{id}/transitiveMembers".into(),
-            Groups::MembersCount { .. } => "/groups/{id}/members/$count".into(),
-            Groups::MembersRef { .. } => "/groups/{id}/members/$ref".into(),
-            Groups::MemberRef { .. } => "/groups/{id}/members/{memberId}/$ref".into(),
-        }
     }
 }

@@ -57,6 +57,24 @@ pub(super) fn identities(key: Option<String>, rest: &[Segment]) -> Result<Identi
     }
 }
 
+impl Identities {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Identities::List => "/deviceManagement/importedDeviceIdentities".into(),
+            Identities::Count => "/deviceManagement/importedDeviceIdentities/$count".into(),
+            Identities::Item { .. } => "/deviceManagement/importedDeviceIdentities/{id}".into(),
+            Identities::Import => {
+                "/deviceManagement/importedDeviceIdentities/importDeviceIdentityList".into()
+            }
+            Identities::Search => {
+                "/deviceManagement/importedDeviceIdentities/searchExistingIdentities".into()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,23 +99,5 @@ mod tests {
         );
         assert!(route(&format!("{base}/i1/extra")).is_err());
         assert!(route("/v1.0/deviceManagement/importedDeviceIdentities").is_err());
-    }
-}
-
-impl Identities {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Identities::List => "/deviceManagement/importedDeviceIdentities".into(),
-            Identities::Count => "/deviceManagement/importedDeviceIdentities/$count".into(),
-            Identities::Item { .. } => "/deviceManagement/importedDeviceIdentities/{id}".into(),
-            Identities::Import => {
-                "/deviceManagement/importedDeviceIdentities/importDeviceIdentityList".into()
-            }
-            Identities::Search => {
-                "/deviceManagement/importedDeviceIdentities/searchExistingIdentities".into()
-            }
-        }
     }
 }

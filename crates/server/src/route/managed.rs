@@ -73,6 +73,19 @@ pub(super) fn managed(key: Option<String>, rest: &[Segment]) -> Result<Managed, 
     }
 }
 
+impl Managed {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Managed::List => "/deviceManagement/managedDevices".into(),
+            Managed::Count => "/deviceManagement/managedDevices/$count".into(),
+            Managed::Item { .. } => "/deviceManagement/managedDevices/{id}".into(),
+            Managed::Wipe { .. } => "/deviceManagement/managedDevices/{id}/wipe".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,18 +106,5 @@ mod tests {
             Resource::Managed(Managed::Item { key: "d1".into() })
         );
         assert!(route("/v1.0/deviceManagement/managedDevices/d1/retire").is_err());
-    }
-}
-
-impl Managed {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Managed::List => "/deviceManagement/managedDevices".into(),
-            Managed::Count => "/deviceManagement/managedDevices/$count".into(),
-            Managed::Item { .. } => "/deviceManagement/managedDevices/{id}".into(),
-            Managed::Wipe { .. } => "/deviceManagement/managedDevices/{id}/wipe".into(),
-        }
     }
 }

@@ -77,6 +77,8 @@ pub enum UploadRef {
 pub enum Resource {
     /// `$batch`: JSON batching.
     Batch,
+    /// `$metadata`: the CSDL document of the version.
+    Metadata,
     Imported(Imported),
     Uploads(Uploads),
     Devices(Devices),
@@ -151,6 +153,8 @@ impl Resource {
         match self {
             // The batch needs nothing itself: each sub-request is checked.
             Resource::Batch => spec("POST", "~/$batch", Options::Ignored, &[], &[]),
+            // Graph serves its schema to anyone.
+            Resource::Metadata => spec("GET", "~/$metadata", Options::Ignored, &[], &[]),
             Resource::Imported(r) => r.spec(),
             Resource::Uploads(r) => r.spec(),
             Resource::Devices(r) => r.spec(),
@@ -173,6 +177,7 @@ impl Resource {
     pub fn path(&self) -> std::borrow::Cow<'static, str> {
         match self {
             Resource::Batch => "/$batch".into(),
+            Resource::Metadata => "/$metadata".into(),
             Resource::Imported(r) => r.path(),
             Resource::Uploads(r) => r.path(),
             Resource::Devices(r) => r.path(),
@@ -185,6 +190,17 @@ impl Resource {
             Resource::Managed(r) => r.path(),
             Resource::Enrollment(r) => r.path(),
             Resource::Identities(r) => r.path(),
+        }
+    }
+}
+
+impl Resource {
+    /// The segment v1.0 does not know, for a resource only beta serves below a path v1.0 has
+    /// (the families only beta has are refused where their segment is read).
+    fn beta_only(&self) -> Option<&'static str> {
+        match self {
+            Resource::Devices(d) => d.beta_only(),
+            _ => None,
         }
     }
 }
@@ -307,6 +323,7 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
             ));
         }
         [b] if b.key.is_none() && b.name.eq_ignore_ascii_case("$batch") => Resource::Batch,
+        [m] if m.key.is_none() && m.name == "$metadata" => Resource::Metadata,
         [dm, tail @ ..] if is(dm, "deviceManagement") && dm.key.is_none() => {
             device_management(version, tail)?
         }
@@ -338,6 +355,11 @@ pub fn route(path: &str) -> Result<Target, GraphError> {
         }
         [other, ..] => return Err(GraphError::segment_not_found(&other.raw)),
     };
+    if version == Version::V1
+        && let Some(segment) = resource.beta_only()
+    {
+        return Err(GraphError::segment_not_found(segment));
+    }
     Ok(Target { version, resource })
 }
 
@@ -520,7 +542,7 @@ mod tests {
     fn every_route_has_its_permissions_and_writes_need_read_write() {
         for (resource, method) in every_route() {
             let needed = resource.spec().required(&method);
-            if resource == Resource::Batch {
+            if matches!(resource, Resource::Batch | Resource::Metadata) {
                 assert!(needed.is_empty());
                 continue;
             }

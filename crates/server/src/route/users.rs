@@ -64,6 +64,18 @@ pub(super) fn users(key: Option<String>, rest: &[Segment]) -> Result<Users, Grap
     }
 }
 
+impl Users {
+    /// The path template under the version (keys as `{id}`): the route's name in metrics
+    /// and logs.
+    pub(super) fn path(&self) -> Cow<'static, str> {
+        match self {
+            Users::List => "/users".into(),
+            Users::Count => "/users/$count".into(),
+            Users::Item { .. } => "/users/{id}".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,17 +93,5 @@ mod tests {
         assert_eq!(r("/v1.0/users/adele.vance%40contoso.com"), adele);
         assert_eq!(r("/v1.0/users('adele.vance@contoso.com')"), adele);
         assert!(route("/v1.0/users/adele@contoso.com/manager").is_err());
-    }
-}
-
-impl Users {
-    /// The path template under the version (keys as `{id}`): the route's name in metrics
-    /// and logs.
-    pub(super) fn path(&self) -> Cow<'static, str> {
-        match self {
-            Users::List => "/users".into(),
-            Users::Count => "/users/$count".into(),
-            Users::Item { .. } => "/users/{id}".into(),
-        }
     }
 }

@@ -4,13 +4,18 @@ use autopilot_domain::DirectoryDevice;
 use autopilot_odata::{EntityType, entity};
 
 use super::shape::{Described, WireValue, described_serialize};
+use crate::route::Version;
 
-/// A `device` on the wire, as its description orders it.
+/// A `device` on the wire, as its description orders it for the version.
 #[derive(Debug)]
-pub struct DirectoryDeviceWire<'a>(pub &'a DirectoryDevice);
+pub struct DirectoryDeviceWire<'a>(pub &'a DirectoryDevice, pub Version);
 
 impl Described for DirectoryDeviceWire<'_> {
     const ENTITY: &'static EntityType = &entity::DIRECTORY_DEVICE;
+
+    fn version(&self) -> Version {
+        self.1
+    }
 
     fn value(&self, property: &str) -> Option<WireValue<'_>> {
         use WireValue::{Bool, Null, OptTime, Str, Strings};
@@ -78,7 +83,7 @@ mod tests {
             autopilot_id: None,
             created_at: time::macros::datetime!(2026-11-28 09:00:01 UTC),
         };
-        let wire = DirectoryDeviceWire(&d);
+        let wire = DirectoryDeviceWire(&d, Version::Beta);
         crate::wire::shape::assert_complete(&wire);
         let v: serde_json::Value = serde_json::to_value(&wire).unwrap();
         assert_eq!(v["id"], "00000000-0000-0000-0000-00000000839c");

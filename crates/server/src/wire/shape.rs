@@ -3,7 +3,7 @@
 //! there. A wire type only says where each property's value comes from ([`Described`]), so a
 //! property added to the description reaches queries, the store and the wire together.
 
-use autopilot_odata::{EntityType, Field, FieldType};
+use autopilot_odata::{EntityType, Field};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -88,7 +88,7 @@ pub fn serialize<T: Described, S: Serializer>(item: &T, s: S) -> Result<S::Ok, S
         if field.beta_only && version == Version::V1 {
             continue;
         }
-        if field.ty == FieldType::Complex {
+        if field.ty.is_complex() {
             map.serialize_entry(field.name, &Members { item, field })?;
         } else if let Some(value) = item.value(field.name) {
             map.serialize_entry(field.name, &value)?;
@@ -131,11 +131,7 @@ pub(crate) use described_serialize;
 /// For tests: every scalar property of the entity has a value.
 #[cfg(test)]
 pub fn assert_complete<T: Described>(item: &T) {
-    for f in T::ENTITY
-        .fields
-        .iter()
-        .filter(|f| f.ty != FieldType::Complex)
-    {
+    for f in T::ENTITY.fields.iter().filter(|f| !f.ty.is_complex()) {
         assert!(
             item.value(f.name).is_some(),
             "{}.{} has no wire value",

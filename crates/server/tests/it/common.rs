@@ -266,7 +266,23 @@ impl Server {
         let wake = Wake::new();
         let membership_delay = config.membership_delay;
         let usage = Arc::new(autopilot_server::usage::UsageRecorder::default());
+        let shaper =
+            Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
+        let worker = worker::spawn_shaped(
+            store.clone(),
+            clock.clone(),
+            wake.clone(),
+            membership_delay,
+            shaper,
+        );
+        let ops = Arc::new(autopilot_server::ops::Ops {
+            metrics: Some(autopilot_server::ops::metrics::install()),
+            metrics_on_main: true,
+            per_tenant: false,
+            worker: Some(worker.liveness()),
+        });
         let state = AppState {
+            ops,
             store: store.clone(),
             clock: clock.clone(),
             key: key.clone(),
@@ -277,15 +293,6 @@ impl Server {
             usage: usage.clone(),
             scenarios: scenarios.clone(),
         };
-        let shaper =
-            Some(scenarios.clone() as Arc<dyn autopilot_domain::registration::RecordShaper>);
-        let worker = worker::spawn_shaped(
-            store.clone(),
-            clock.clone(),
-            wake.clone(),
-            membership_delay,
-            shaper,
-        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let endpoint = autopilot_server::listen::Endpoint { listener, tls };

@@ -8,6 +8,7 @@ mod conformance;
 mod directory;
 mod enrollment;
 mod groups;
+mod health;
 mod identities;
 mod instances;
 mod managed;
@@ -96,6 +97,7 @@ on_every_backend!(
     sign_in::applications_keep_their_certificates,
     sign_in::device_codes_give_one_token_each,
     usage::usage_counts_add_up,
+    health::health_reports_schema_queue_and_pool,
 );
 
 #[tokio::test]
