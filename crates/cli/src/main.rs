@@ -47,6 +47,9 @@ enum Command {
     GroupId(admin::GroupIdArgs),
     /// Bring the database's schema up to date and exit (`serve` also does this at start).
     Migrate(serve::MigrateArgs),
+    /// Print the OpenAPI 3 document of everything the server answers (also served at
+    /// `/openapi.json`; committed as docs/openapi.json).
+    Openapi,
     /// Applications for the client-credentials token endpoint.
     #[command(subcommand)]
     App(admin::AppCommand),
@@ -87,6 +90,10 @@ fn main() -> ExitCode {
         Command::DeviceCode(command) => device_codes::run(command),
         Command::Scenario(command) => scenarios::run(command),
         Command::Migrate(args) => serve::migrate(args),
+        Command::Openapi => {
+            print!("{}", autopilot_server::openapi::text());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Hash(command) => hash::run(command),
         Command::Import(args) => import::run(*args),
         Command::Devices(command) => devices::run(command),

@@ -231,7 +231,7 @@ async fn operator(
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<Response>, GraphError> {
     let is_metrics = path == ops::METRICS && state.ops.metrics_on_main;
-    if path != ops::HEALTHZ && path != ops::READYZ && !is_metrics {
+    if path != ops::HEALTHZ && path != ops::READYZ && path != ops::OPENAPI && !is_metrics {
         return Ok(None);
     }
     let handle = match &state.ops.metrics {
@@ -248,6 +248,7 @@ async fn operator(
     }
     Ok(Some(match (path, handle) {
         (ops::HEALTHZ, _) => ops::health::live(),
+        (ops::OPENAPI, _) => crate::openapi::respond(),
         (ops::READYZ, _) => ops::health::ready(state).await,
         (_, Some(handle)) => {
             if state.ops.per_tenant {

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod body;
 pub mod certificates;
+pub mod describe;
 pub mod dispatch;
 pub mod error;
 pub mod handlers;
@@ -19,6 +20,7 @@ pub mod ids;
 pub mod jwks;
 pub mod lenient_json;
 pub mod listen;
+pub mod openapi;
 pub mod ops;
 pub mod query;
 pub mod respond;

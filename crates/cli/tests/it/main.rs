@@ -10,6 +10,7 @@ mod load;
 mod ops;
 mod postgres;
 mod scenarios;
+mod schemathesis;
 mod serve;
 mod sign_in;
 mod users;

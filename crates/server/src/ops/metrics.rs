@@ -136,7 +136,9 @@ fn describe() {
 /// How a request's route is named in the metrics and the request log.
 pub fn route_label(path: &str) -> Cow<'static, str> {
     match path {
-        super::HEALTHZ | super::READYZ | super::METRICS => return Cow::Owned(path.to_owned()),
+        super::HEALTHZ | super::READYZ | super::METRICS | super::OPENAPI => {
+            return Cow::Owned(path.to_owned());
+        }
         _ => {}
     }
     if let Some((_, endpoint)) = crate::handlers::token::endpoint_of(path) {

@@ -29,6 +29,8 @@ pub struct Ops {
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
+/// The OpenAPI document ([`crate::openapi`]).
+pub const OPENAPI: &str = "/openapi.json";
 
 /// The router of a listener of its own for the operators (`--metrics-listen`): `/metrics`
 /// without a token (the listener's address is the protection), `/healthz` and `/readyz`.

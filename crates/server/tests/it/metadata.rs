@@ -378,3 +378,51 @@ async fn metadata_declares_what_is_served() {
         .await;
     assert_eq!(reply.status, 405);
 }
+
+/// Both documents against Microsoft's OpenAPI description of the Autopilot paths
+/// (`../shared/spec/openapi/`): every type it describes that we declare has Microsoft's base,
+/// property names and types, and enum members (tests/metadata/against_openapi.py, run with the
+/// SDK's Python, which has PyYAML).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_matches_microsofts_openapi() {
+    let Some(spec) = autopilot_testkit::shared_dir("spec/openapi") else {
+        return;
+    };
+    let Some(python) = crate::common::official_client(
+        "AUTOPILOT_GRAPH_SDK_PYTHON",
+        std::path::Path::is_file,
+        "msgraph-sdk (with PyYAML)",
+    ) else {
+        return;
+    };
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/metadata/against_openapi.py"
+    );
+    for (version, file) in [
+        ("v1.0", "autopilot-v1.0.yaml"),
+        ("beta", "autopilot-beta.yaml"),
+    ] {
+        let reply = server
+            .send(Method::GET, &format!("/{version}/$metadata"), None, None)
+            .await;
+        let ours = dir.path().join(format!("{version}.xml"));
+        std::fs::write(&ours, &reply.body).unwrap();
+        let output = std::process::Command::new(&python)
+            .arg(script)
+            .arg(&ours)
+            .arg(spec.join(file))
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{version}:\n{said}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let checked: usize = said.split_whitespace().next().unwrap().parse().unwrap();
+        assert!(checked >= 6, "{said}");
+    }
+}
