@@ -129,3 +129,22 @@ async fn metrics_count_requests_imports_and_registrations() {
     assert!(!text.contains("metrics-tenant"), "{text}");
     assert!(!text.contains(&id), "{text}");
 }
+
+/// The OpenAPI document, without a token, is what the code generates (and what
+/// docs/openapi.json holds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_served() {
+    let server = Server::start().await;
+    let reply = server.send(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), "application/json");
+    assert_eq!(reply.text(), autopilot_server::openapi::text());
+    let doc = reply.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(
+        doc["paths"]["/beta/deviceManagement/windowsAutopilotDeviceIdentities/{id}"]["delete"]
+            .is_object()
+    );
+    assert!(doc["paths"]["/{tenant}/oauth2/v2.0/token"]["post"].is_object());
+    assert!(doc["paths"]["/_autopilot-graph/tenants/{tenant}/scenarios/{name}"]["put"].is_object());
+}
