@@ -13,6 +13,16 @@ use autopilot_server::worker::{self, Wake};
 use autopilot_server::{AppState, ServerConfig};
 use clap::Args;
 
+/// A start-up line on standard output for the operator. A closed standard output (a reader that
+/// went away) must not stop the server, so a failed write is ignored, where `println!` would
+/// panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Options of `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -188,6 +198,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_METRICS_LISTEN", value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// The admin console's password (`/console/`); without it, the one in the data
+    /// directory's `console-password`, made on first start and printed.
+    #[arg(long, env = "AUTOPILOT_GRAPH_CONSOLE_PASSWORD", hide_env_values = true)]
+    pub console_password: Option<String>,
+
     /// Also count requests and imports per tenant (tenant ids in the metrics). `/metrics` on
     /// the Graph listener then needs an admin token.
     #[arg(long, env = "AUTOPILOT_GRAPH_METRICS_PER_TENANT")]
@@ -356,7 +371,13 @@ async fn run(args: ServeArgs) -> Result<()> {
         per_tenant: args.metrics_per_tenant,
         worker: Some(registration.liveness()),
     });
+    let (console, console_password) = autopilot_server::console::session::Settings::load_or_create(
+        dir,
+        args.console_password.as_deref(),
+    )
+    .context("cannot prepare the console password")?;
     let state = AppState {
+        console: Arc::new(console),
         ops,
         scenarios: scenarios.clone(),
         usage: usage.clone(),
@@ -415,7 +436,7 @@ async fn run(args: ServeArgs) -> Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {addr} for metrics"))?;
             let local = listener.local_addr().context("no local address")?;
-            println!("metrics on http://{local}/metrics");
+            say!("metrics on http://{local}/metrics");
             tracing::info!(url = %format!("http://{local}/metrics"), "metrics listening");
             Some(tokio::spawn(autopilot_server::ops::serve(
                 listener,
@@ -443,23 +464,31 @@ async fn run(args: ServeArgs) -> Result<()> {
     .context("cannot sign the start-up token")?;
     // Printed for the operator on standard output, never written to the log.
     for url in &urls {
-        println!("autopilot-graph listening on {url}");
+        say!("autopilot-graph listening on {url}");
     }
     if let Some(ca) = &ca_file {
-        println!("CA certificate to trust: {}", ca.display());
+        say!("CA certificate to trust: {}", ca.display());
     }
     let base = urls.last().cloned().unwrap_or_default();
-    println!(
+    say!(
         "Token for tenant '{}' ({}, 24 h):\n{token}",
         args.dev_tenant,
         DEV_PERMISSIONS.join(", ")
     );
-    println!(
+    say!(
         "Try: curl{} -H \"Authorization: Bearer {token}\" {base}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities",
         ca_file
             .as_ref()
             .map(|ca| format!(" --cacert {}", ca.display()))
             .unwrap_or_default()
+    );
+    say!(
+        "Console: {base}/console/ (password: {})",
+        if args.console_password.is_some() {
+            "as given"
+        } else {
+            console_password.as_str()
+        }
     );
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

@@ -37,6 +37,7 @@ pub use store::{
     HealthStore, ImportBatch, ImportStore, ImportedIdentityStore, LoadOutcome, ManagedDeviceStore,
     OrganizationStore, Page, PageRequest, PoolStats, ProcessReport, ProfileStore, PutCode,
     QueueStats, RegistrationStore, ScenarioStore, SchemaState, SettingsStore, SortValue, Store,
-    StoreError, StoredScenario, ThrottleStore, UploadTarget, UsageStore, UserStore,
+    StoreError, StoredScenario, TenantStore, TenantSummary, ThrottleStore, UploadTarget,
+    UsageStore, UserStore,
 };
 pub use users::{NewUser, User, UserKey, UserPatch};

@@ -63,6 +63,26 @@ impl SigningKey {
         }
     }
 
+    /// Signs `claims` (HS256) with this key: the console's session cookies.
+    pub(crate) fn sign<T: Serialize>(
+        &self,
+        claims: &T,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+    }
+
+    /// Verifies what [`SigningKey::sign`] made for `audience`, unexpired.
+    pub(crate) fn verify<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<T, jsonwebtoken::errors::Error> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        jsonwebtoken::decode::<T>(token, &self.decoding, &validation).map(|d| d.claims)
+    }
+
     /// Loads `DIR/signing.key`, creating the directory and a fresh random key when missing.
     pub fn load_or_create(dir: &Path) -> Result<Self, KeyError> {
         let path = dir.join(KEY_FILE);

@@ -122,6 +122,35 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     response
 }
 
+/// A request the server makes of itself (the console), with the caller it acts for. Only code
+/// can set it: request extensions never come from the network.
+#[derive(Debug, Clone)]
+pub struct Internal(pub Principal);
+
+/// Runs a request the server makes of itself through every step of the dispatcher (routing,
+/// permissions, throttling, query options, the handler), as `principal`.
+/// Writes get an audit line naming the console and the tenant acted for.
+pub async fn internal(state: &AppState, mut req: Request, principal: Principal) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let tenant = principal.tenant.as_str().to_owned();
+    req.extensions_mut().insert(Internal(principal));
+    let response = dispatch_inner(state, req).await;
+    let status = response.status().as_u16();
+    if method != Method::GET {
+        tracing::info!(
+            target: "audit",
+            method = %method,
+            path = %path,
+            status,
+            outcome = if status < 400 { "succeeded" } else { "failed" },
+            tenant = %tenant,
+            via = "console",
+            "write"
+        );
+    }
+    response
+}
+
 /// One request through the dispatcher without the middleware (for `$batch` sub-requests):
 /// fresh request ids, errors rendered, ids stamped. Its type is [`crate::state::Dispatch`].
 fn dispatch_inner(
@@ -148,6 +177,12 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     }
     if let Some(response) = operator(state, req.method(), req.uri().path(), req.headers()).await? {
         return Ok(response);
+    }
+    // The admin console, for browsers (never a `$batch` sub-request).
+    if crate::console::owns(req.uri().path(), req.headers())
+        && req.extensions().get::<BatchOrigin>().is_none()
+    {
+        return Ok(crate::console::call(state, req).await);
     }
     // The token endpoint lives beside the Graph versions, as login.microsoftonline.com does.
     if let Some((tenant, endpoint)) = handlers::token::endpoint_of(req.uri().path()) {
@@ -193,11 +228,17 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         }
         return Ok(handlers::metadata::respond(target.version));
     }
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let principal = authenticated(state, authorization).await?;
+    let principal = match req.extensions().get::<Internal>() {
+        // The console's own requests: authenticated by its session already.
+        Some(Internal(principal)) => principal.clone(),
+        None => {
+            let authorization = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            authenticated(state, authorization).await?
+        }
+    };
     if state.ops.per_tenant {
         metrics::counter!(
             "autopilot_graph_tenant_requests_total",
@@ -444,7 +485,7 @@ async fn admit(
 
 /// `scheme://host` for links: the forwarding headers a proxy sets, else the listener's scheme
 /// and the `Host` header.
-fn origin(req: &Request, default_scheme: &'static str) -> String {
+pub(crate) fn origin(req: &Request, default_scheme: &'static str) -> String {
     if let Some(BatchOrigin(origin)) = req.extensions().get::<BatchOrigin>() {
         return origin.clone();
     }

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod body;
 pub mod certificates;
+pub mod console;
 pub mod describe;
 pub mod dispatch;
 pub mod error;

@@ -85,6 +85,8 @@ pub struct AppState {
     pub scenarios: Arc<crate::scenarios::Scenarios>,
     /// Probes and metrics.
     pub ops: Arc<crate::ops::Ops>,
+    /// The admin console's settings (its password).
+    pub console: Arc<crate::console::session::Settings>,
 }
 
 fn span(d: std::time::Duration) -> time::Duration {

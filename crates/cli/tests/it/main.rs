@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cmdlets;
+mod console;
 mod hash;
 mod import;
 mod import_faults;

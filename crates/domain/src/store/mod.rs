@@ -12,6 +12,7 @@ mod health;
 mod identities;
 mod managed;
 mod scenarios;
+mod tenants;
 mod usage;
 
 pub use device_code::{CodeDecision, DeviceCodeStore, PutCode};
@@ -23,6 +24,7 @@ pub use health::{HealthStore, PoolStats, QueueStats, SchemaState};
 pub use identities::ImportedIdentityStore;
 pub use managed::ManagedDeviceStore;
 pub use scenarios::{ScenarioStore, StoredScenario};
+pub use tenants::{TenantStore, TenantSummary};
 pub use usage::UsageStore;
 
 use crate::model::{
@@ -161,6 +163,7 @@ pub trait Store:
     + UsageStore
     + ScenarioStore
     + HealthStore
+    + TenantStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -186,6 +189,7 @@ impl<T> Store for T where
         + UsageStore
         + ScenarioStore
         + HealthStore
+        + TenantStore
         + Send
         + Sync
         + std::fmt::Debug

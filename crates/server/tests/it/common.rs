@@ -13,6 +13,8 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 pub const RW: &str = "DeviceManagementServiceConfig.ReadWrite.All";
+/// The console password of the test servers.
+pub const CONSOLE_PASSWORD: &str = "console test password";
 pub const RO: &str = "DeviceManagementServiceConfig.Read.All";
 pub const IMPORTED: &str = "/deviceManagement/importedWindowsAutopilotDeviceIdentities";
 
@@ -282,6 +284,9 @@ impl Server {
             worker: Some(worker.liveness()),
         });
         let state = AppState {
+            console: Arc::new(autopilot_server::console::session::Settings::with_password(
+                CONSOLE_PASSWORD,
+            )),
             ops,
             store: store.clone(),
             clock: clock.clone(),

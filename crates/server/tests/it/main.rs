@@ -9,6 +9,7 @@ mod actions;
 mod auth;
 mod batch;
 mod clients;
+mod console;
 mod directory;
 mod enrollment;
 mod errors;

@@ -47,3 +47,29 @@ pub async fn health_reports_schema_queue_and_pool(store: Arc<dyn Store>) {
         "{pool:?}"
     );
 }
+
+pub async fn tenants_are_summarized(store: Arc<dyn Store>) {
+    assert!(store.tenant_summaries(100).await.unwrap().is_empty());
+    let (a, b) = (TenantId::new("tenant-a"), TenantId::new("tenant-b"));
+    store
+        .import_devices(&a, crate::conformance::hashed(&["SUM-1", "SUM-2"], T0))
+        .await
+        .unwrap();
+    store
+        .process_due(T0 + time::Duration::minutes(1), 100, None)
+        .await
+        .unwrap();
+    let mut late = batch(2, UploadTarget::None);
+    late.due_at = vec![T0 + time::Duration::hours(1); 2];
+    store.import_devices(&b, late).await.unwrap();
+    let all = store.tenant_summaries(100).await.unwrap();
+    let tenants: Vec<&str> = all.iter().map(|t| t.tenant.as_str()).collect();
+    assert_eq!(tenants, ["tenant-a", "tenant-b"]);
+    assert_eq!(
+        (all[0].devices, all[0].processing, all[0].failed),
+        (2, 0, 0)
+    );
+    assert_eq!((all[1].devices, all[1].processing), (0, 2));
+    assert_eq!(all[0].name, None);
+    assert_eq!(store.tenant_summaries(1).await.unwrap().len(), 1);
+}

@@ -98,6 +98,7 @@ on_every_backend!(
     sign_in::device_codes_give_one_token_each,
     usage::usage_counts_add_up,
     health::health_reports_schema_queue_and_pool,
+    health::tenants_are_summarized,
 );
 
 #[tokio::test]

@@ -15,8 +15,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Form, Refusal, json_response};
+use super::{ClientId as _, Refusal, json_response};
 use crate::auth::{self, TokenRequest, TokenUser};
+use crate::body::Form;
 use crate::state::AppState;
 
 /// Scopes of OpenID Connect, which ask for an ID token rather than a Graph permission.

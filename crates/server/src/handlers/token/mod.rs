@@ -17,7 +17,22 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::{self, TokenRequest};
+use crate::body::Form;
 use crate::state::AppState;
+
+/// `client_id` of a token request.
+trait ClientId {
+    /// `client_id`, a GUID, else Entra's missing-parameter refusal.
+    fn client_id(&self) -> Result<Uuid, Refusal>;
+}
+
+impl ClientId for Form {
+    fn client_id(&self) -> Result<Uuid, Refusal> {
+        self.get("client_id")
+            .and_then(|c| Uuid::parse_str(c.trim()).ok())
+            .ok_or_else(|| Refusal::missing("client_id"))
+    }
+}
 
 pub use device_code::sign_in_page;
 
@@ -79,43 +94,6 @@ pub fn new_application(
         },
         secret,
     ))
-}
-
-/// A form body's fields, decoded.
-struct Form(Vec<(String, String)>);
-
-impl Form {
-    fn parse(body: &[u8]) -> Self {
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        Form(
-            String::from_utf8_lossy(body)
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(k), decode(v))
-                })
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `client_id`, a GUID, else Entra's missing-parameter refusal.
-    fn client_id(&self) -> Result<Uuid, Refusal> {
-        self.get("client_id")
-            .and_then(|c| Uuid::parse_str(c.trim()).ok())
-            .ok_or_else(|| Refusal::missing("client_id"))
-    }
 }
 
 /// A request Entra would refuse: its status, `error`, `AADSTS` code and text.

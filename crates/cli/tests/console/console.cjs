@@ -1,0 +1,148 @@
+// Drives the admin console as a person would, in Debian's Chromium (headless), with
+// Playwright: sign in, the tenants, search the devices, open one, change it, delete one, sign
+// out; CSRF refused without the token; another tenant's device unreachable by URL; hostile
+// serial numbers and group tags shown as text. Screenshots of each page go to SHOTS.
+//
+// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS
+// Prints one line of JSON with what it saw; exits non-zero on any mismatch.
+
+const { chromium } = require("playwright-core");
+
+const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots] = process.argv.slice(2);
+
+function check(condition, what) {
+  if (!condition) {
+    console.error(`FAILED: ${what}`);
+    process.exit(1);
+  }
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const seen = {};
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const dialogs = [];
+    page.on("dialog", async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.accept();
+    });
+    const violations = [];
+    page.on("console", (msg) => {
+      // Pages answered with an error status are logged as failed loads; those are expected here.
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) {
+      violations.push(msg.text());
+    }
+    });
+
+    // Signed out: the console sends you to sign in.
+    await page.goto(`${base}/`);
+    check(page.url().endsWith("/console/sign-in"), `redirected to sign-in, at ${page.url()}`);
+    await page.screenshot({ path: `${shots}/01-sign-in.png`, fullPage: true });
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).first().click();
+    check((await page.getByRole("alert").textContent()).includes("does not open"), "wrong password refused");
+
+    // The admin: every tenant.
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).first().click();
+    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    const rows = await page.locator("tbody tr").count();
+    check(rows >= 2, `two tenants listed, ${rows}`);
+    await page.screenshot({ path: `${shots}/02-tenants.png`, fullPage: true });
+    seen.tenants = rows;
+
+    // One tenant's devices: a table, the hostile values as text, search, sort.
+    await page.goto(`${base}/console/t/${tenant}/devices`);
+    await page.getByRole("heading", { name: "Registered devices" }).waitFor();
+    const listed = await page.locator("tbody tr").count();
+    seen.listed = listed;
+    check(listed === 3, `three devices, ${listed}`);
+    check((await page.content()).includes("&lt;script&gt;"), "script-shaped values escaped");
+    check(dialogs.length === 0, "no script ran from the data");
+    await page.screenshot({ path: `${shots}/03-devices.png`, fullPage: true });
+    await page.getByLabel("Serial, group tag or model").fill("CON-2");
+    await page.getByRole("button", { name: "Search" }).click();
+    check((await page.locator("tbody tr").count()) === 1, "search finds one");
+    await page.getByLabel("Serial, group tag or model").fill("'; drop");
+    await page.getByRole("button", { name: "Search" }).click();
+    check((await page.locator(".empty").textContent()).includes("No device matches"), "an empty search says so");
+
+    // A device: every property, a change, then the saved notice.
+    await page.goto(`${base}/console/t/${tenant}/devices?q=CON-2`);
+    await page.getByRole("link", { name: "CON-2" }).click();
+    await page.getByRole("heading", { name: "CON-2" }).waitFor();
+    check((await page.locator("dl.props dt").count()) > 15, "every property shown");
+    await page.screenshot({ path: `${shots}/04-device.png`, fullPage: true });
+    await page.getByLabel("Group tag").fill("Kiosk");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("status").waitFor();
+    check((await page.getByRole("status").textContent()).includes("Saved"), "saved");
+    check((await page.locator("dd", { hasText: "Kiosk" }).count()) >= 1, "the new group tag shown");
+    // A user the tenant's directory does not have: Intune refuses, and the page says why.
+    await page.getByLabel("Assigned user (user@domain)").fill("nobody@contoso.com");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("alert").waitFor();
+    seen.refused = (await page.getByRole("alert").textContent()).trim();
+    await page.screenshot({ path: `${shots}/05-device-refused.png`, fullPage: true });
+
+    // Delete one, confirming the question.
+    await page.goto(`${base}/console/t/${tenant}/devices?q=CON-3`);
+    await page.getByRole("link", { name: "CON-3" }).click();
+    await page.getByRole("button", { name: "Delete device" }).click();
+    await page.getByRole("heading", { name: "Registered devices" }).waitFor();
+    check(dialogs.some((d) => d.includes("Delete CON-3")), "asked before deleting");
+    check((await page.locator("tbody tr").count()) === 2, "two devices left");
+
+    // A write without the session's token is refused.
+    const forged = await page.request.post(`${base}/console/t/${tenant}/devices/${otherDevice}`, {
+      form: { action: "delete" },
+      headers: { Origin: base },
+    });
+    check(forged.status() === 403, `CSRF refused, ${forged.status()}`);
+    seen.csrf = forged.status();
+
+    // A narrow window.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/console/t/${tenant}/devices`);
+    await page.screenshot({ path: `${shots}/06-devices-narrow.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Sign out.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.goto(`${base}/console/`);
+    check(page.url().endsWith("/console/sign-in"), "signed out");
+
+    // A tenant's token: its own tenant only.
+    await page.getByLabel("Bearer token").fill(tenantToken);
+    await page.getByRole("button", { name: "Sign in" }).nth(1).click();
+    await page.getByRole("heading", { name: "Registered devices" }).waitFor();
+    check(page.url().includes(`/console/t/${tenant}/devices`), `the tenant's devices, at ${page.url()}`);
+    const other = await page.goto(`${base}/console/t/${otherTenant}/devices/${otherDevice}`);
+    check(other.status() === 404, `another tenant's device is not found, ${other.status()}`);
+    await page.screenshot({ path: `${shots}/07-other-tenant.png`, fullPage: true });
+    seen.otherTenant = other.status();
+    check(violations.length === 0, `no console errors (CSP and scripts): ${violations.join("; ")}`);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(seen));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
