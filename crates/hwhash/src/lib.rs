@@ -62,6 +62,7 @@ mod error;
 pub mod identity;
 mod model;
 pub mod names;
+mod summary;
 mod synthetic;
 mod text;
 
@@ -72,6 +73,7 @@ pub use encode::{EncodeError, encode, encode_bytes};
 pub use error::{Base64Problem, DecodeError, ErrorKind, Warning};
 pub use identity::HardwareIdentity;
 pub use model::*;
+pub use summary::{Summary, summary};
 pub use synthetic::SyntheticDevice;
 
 /// Length of a hash in bytes.

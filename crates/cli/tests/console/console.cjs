@@ -3,12 +3,12 @@
 // out; CSRF refused without the token; another tenant's device unreachable by URL; hostile
 // serial numbers and group tags shown as text. Screenshots of each page go to SHOTS.
 //
-// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS
+// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS HASH
 // Prints one line of JSON with what it saw; exits non-zero on any mismatch.
 
 const { chromium } = require("playwright-core");
 
-const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots] = process.argv.slice(2);
+const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots, hash] = process.argv.slice(2);
 
 function check(condition, what) {
   if (!condition) {
@@ -85,6 +85,7 @@ async function main() {
     await page.getByRole("link", { name: "CON-2" }).click();
     await page.getByRole("heading", { name: "CON-2" }).waitFor();
     check((await page.locator("dl.props dt").count()) > 15, "every property shown");
+    check((await page.locator("#hardware ~ dl dd", { hasText: "CON-2" }).count()) >= 1, "the decoded hash names its serial");
     await page.screenshot({ path: `${shots}/04-device.png`, fullPage: true });
     await page.getByLabel("Group tag").fill("Kiosk");
     await page.getByRole("button", { name: "Save" }).click();
@@ -113,6 +114,15 @@ async function main() {
     });
     check(forged.status() === 403, `CSRF refused, ${forged.status()}`);
     seen.csrf = forged.status();
+
+    // The hash inspector: a valid hash summarized, a broken one explained.
+    await page.getByRole("link", { name: "Hash inspector" }).click();
+    await page.getByLabel("Hardware hashes (base64), one per line").fill(`${hash}\nnot-a-hash`);
+    await page.getByRole("button", { name: "Inspect" }).click();
+    await page.getByRole("heading", { name: /Hash 2/ }).waitFor();
+    check((await page.getByRole("heading", { name: /Hash 1: Contoso Laptop 7/ }).count()) === 1, "a hash summarized");
+    check((await page.locator("section .problem").count()) === 1, "a broken hash explained");
+    await page.screenshot({ path: `${shots}/08-hash-inspector.png`, fullPage: true });
 
     // A narrow window.
     await page.setViewportSize({ width: 390, height: 844 });

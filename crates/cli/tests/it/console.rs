@@ -146,6 +146,7 @@ async fn the_console_in_a_real_browser() {
         other[0].clone(),
         a.clone(),
         shots.to_str().unwrap().to_owned(),
+        hash("CON-2"),
     ];
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")

@@ -56,6 +56,7 @@ struct DevicePage {
     display_name: String,
     group_tag: String,
     user: String,
+    hardware: Option<super::hash::Inspected>,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -227,6 +228,15 @@ pub(super) async fn page(
         .filter(|(k, _)| !k.starts_with('@'))
         .map(|(k, v)| (k.clone(), text(v)))
         .collect();
+    // The hash lives with the imported record that registered the device, while it is kept.
+    let imported = format!(
+        "/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities?$filter={}",
+        encode(&format!("state/deviceRegistrationId eq {}", literal(id)))
+    );
+    let (_, records) = graph(state, asked, session, tenant, Method::GET, &imported, None).await;
+    let hardware = records["value"][0]["hardwareIdentifier"]
+        .as_str()
+        .map(|h| super::hash::inspect(h, true));
     let params = Form::parse(asked.query.as_bytes());
     let notice = params.get("saved").map(|_| "Saved.".to_owned());
     let status = if problem.is_some() {
@@ -251,6 +261,7 @@ pub(super) async fn page(
         display_name: text(&body["displayName"]),
         group_tag: text(&body["groupTag"]),
         user: text(&body["userPrincipalName"]),
+        hardware,
     };
     html(status, page.render())
 }

@@ -11,6 +11,7 @@
 pub mod session;
 
 mod devices;
+mod hash;
 mod tenants;
 
 use askama::Template;
@@ -192,6 +193,8 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
                 "There is no such page in your tenant.",
             )
         }
+        (&Method::GET, ["hash"]) => hash::page(asked, session, None),
+        (&Method::POST, ["hash"]) => hash::page(asked, session, form),
         (&Method::GET, ["t", tenant, "devices"]) => {
             devices::list(state, asked, session, tenant).await
         }
