@@ -38,6 +38,27 @@ pub const DUPLICATED: Failure = Failure {
     name: "ZtdDeviceDuplicated",
 };
 
+/// What the Intune portal says of an import error, by code (the portal's own words where they
+/// are known: 806's; 808's is only "Internal error"), for people reading a failed import.
+pub fn portal_text(code: i64) -> Option<&'static str> {
+    Some(match code {
+        801 => "The request was malformed.",
+        802 => {
+            "The hardware hash is not valid: one or more of its fields is invalid or empty (the manufacturer and serial number must be present)."
+        }
+        803 => "Neither a serial number nor a product key was given.",
+        806 => "Device is already registered to the same Tenant.",
+        807 => {
+            "The same device appears more than once in this import; only the first is processed."
+        }
+        808 => {
+            "Internal error (the device is registered in another tenant, which must deregister it)."
+        }
+        640 => "Storage error: try again later.",
+        _ => return None,
+    })
+}
+
 /// A DDS error: code and name, as `state.deviceErrorCode` and `state.deviceErrorName` show them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {

@@ -3,12 +3,13 @@
 // out; CSRF refused without the token; another tenant's device unreachable by URL; hostile
 // serial numbers and group tags shown as text. Screenshots of each page go to SHOTS.
 //
-// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS HASH
+// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS HASH NEW_HASH
 // Prints one line of JSON with what it saw; exits non-zero on any mismatch.
 
 const { chromium } = require("playwright-core");
 
-const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots, hash] = process.argv.slice(2);
+const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots, hash, newHash] =
+  process.argv.slice(2);
 
 function check(condition, what) {
   if (!condition) {
@@ -114,6 +115,43 @@ async function main() {
     });
     check(forged.status() === 403, `CSRF refused, ${forged.status()}`);
     seen.csrf = forged.status();
+
+    // Imports followed live: a new device turns complete, a registered one's hash turns 806,
+    // without reloading the page.
+    const imported = await page.request.post(
+      `${base}/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/import`,
+      {
+        headers: { Authorization: `Bearer ${tenantToken}`, "Content-Type": "application/json" },
+        data: {
+          importedWindowsAutopilotDeviceIdentities: [
+            { serialNumber: "CON-4", hardwareIdentifier: newHash },
+            { serialNumber: "CON-2", hardwareIdentifier: hash },
+          ],
+        },
+      },
+    );
+    check(imported.status() === 200, `imported, ${imported.status()}`);
+    await page.goto(`${base}/console/t/${tenant}/imports`);
+    const live = page.locator("tr", { hasText: "CON-4" }).last();
+    check((await live.locator(".status").textContent()) === "unknown", "processing at first");
+    await page.screenshot({ path: `${shots}/09-imports-processing.png`, fullPage: true });
+    await live.locator(".status", { hasText: "complete" }).waitFor({ timeout: 20000 });
+    const again = page.locator("tr", { hasText: "CON-2" }).last();
+    await again.locator(".status", { hasText: "error" }).waitFor({ timeout: 20000 });
+    const why = await again.locator(".error").textContent();
+    check(why.includes("806") && why.includes("already registered"), `806 explained: ${why}`);
+    seen.liveError = why;
+    await page.screenshot({ path: `${shots}/10-imports-decided.png`, fullPage: true });
+
+    // Settings: a sync starts, a second within ten minutes is refused with Intune's words.
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByRole("status").waitFor();
+    check((await page.getByRole("status").textContent()).includes("Sync started"), "sync started");
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByRole("alert").waitFor();
+    seen.syncRefused = (await page.getByRole("alert").textContent()).trim();
+    await page.screenshot({ path: `${shots}/11-settings-sync-refused.png`, fullPage: true });
 
     // The hash inspector: a valid hash summarized, a broken one explained.
     await page.getByRole("link", { name: "Hash inspector" }).click();

@@ -99,7 +99,7 @@ async fn the_console_in_a_real_browser() {
             "--listen",
             "127.0.0.1:0",
             "--processing-delay",
-            "0s",
+            "3s",
             "--throttle",
             "off",
         ],
@@ -147,6 +147,7 @@ async fn the_console_in_a_real_browser() {
         a.clone(),
         shots.to_str().unwrap().to_owned(),
         hash("CON-2"),
+        hash("CON-4"),
     ];
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
@@ -173,6 +174,11 @@ async fn the_console_in_a_real_browser() {
             .unwrap()
             .contains("nobody@contoso.com"),
         "{seen}"
+    );
+    let refused = seen["syncRefused"].as_str().unwrap();
+    assert!(
+        refused.contains("in progress") || refused.contains("Please retry after"),
+        "{refused}"
     );
     let log = stop(running);
     // The console's changes are in the audit log, as the console's.

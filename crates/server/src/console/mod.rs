@@ -12,6 +12,8 @@ pub mod session;
 
 mod devices;
 mod hash;
+mod imports;
+mod settings;
 mod tenants;
 
 use askama::Template;
@@ -195,6 +197,18 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
         }
         (&Method::GET, ["hash"]) => hash::page(asked, session, None),
         (&Method::POST, ["hash"]) => hash::page(asked, session, form),
+        (&Method::GET, ["t", tenant, "imports"]) => {
+            imports::page(state, asked, session, tenant).await
+        }
+        (&Method::GET, ["t", tenant, "imports", "status"]) => {
+            imports::status(state, asked, session, tenant).await
+        }
+        (&Method::GET, ["t", tenant, "settings"]) => {
+            settings::page(state, asked, session, tenant, None).await
+        }
+        (&Method::POST, ["t", tenant, "settings"]) if session.write => {
+            settings::sync(state, asked, session, tenant).await
+        }
         (&Method::GET, ["t", tenant, "devices"]) => {
             devices::list(state, asked, session, tenant).await
         }
@@ -309,7 +323,7 @@ pub(crate) fn html(status: StatusCode, rendered: Result<String, askama::Error>) 
     response
 }
 
-fn secure_headers(response: &mut Response, content_type: &'static str) {
+pub(crate) fn secure_headers(response: &mut Response, content_type: &'static str) {
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(

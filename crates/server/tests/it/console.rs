@@ -152,6 +152,25 @@ async fn pages_statuses_sign_in_csrf_and_escaping() {
     );
     assert!(!body.contains("<script>alert"), "{body}");
     assert!(!body.contains("<img src=x"), "{body}");
+    // The imports, escaped, and their status as the page's script reads it.
+    let (status, _, body) = page(&server, Some(&admin), &format!("/console/t/{tid}/imports")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("&#60;script&#62;alert(1)"), "{body}");
+    assert!(!body.contains("<script>alert"), "{body}");
+    let states: serde_json::Value = browser()
+        .get(format!(
+            "{}/console/t/{tid}/imports/status?ids={id},not-an-id",
+            server.base
+        ))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(states[&id]["status"], "complete", "{states}");
+    assert_eq!(states.as_object().unwrap().len(), 1, "{states}");
     // A search the OData engine refuses says why, as a page.
     let (status, _, body) = page(
         &server,
