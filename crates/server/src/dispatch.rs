@@ -379,6 +379,7 @@ async fn carry_out(
             .headers()
             .get("consistencylevel")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"eventual")),
+        internal: req.extensions().get::<Internal>().is_some(),
         target,
         options,
         principal,

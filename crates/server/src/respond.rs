@@ -231,7 +231,9 @@ pub async fn page_always_counted<T, P>(
 where
     P: Future<Output = Result<Page<T>, StoreError>>,
 {
-    page_counted(ctx, scope, true, page, count).await
+    // Intune counts these lists always (an `@odata.count` nobody asked for); the console,
+    // which does not read it, is spared the count of a whole tenant.
+    page_counted(ctx, scope, !ctx.internal || ctx.options.count, page, count).await
 }
 
 async fn page_counted<T, P>(

@@ -140,6 +140,9 @@ pub struct Ctx {
     /// `ConsistencyLevel: eventual` was sent: directory `$search`, `$count` and advanced
     /// filters are served.
     pub eventual: bool,
+    /// The server asked itself (the console), which reads `@odata.count` only when it asks
+    /// for it with `$count=true`.
+    pub internal: bool,
 }
 
 impl Ctx {

@@ -74,10 +74,10 @@ async function main() {
     check((await page.content()).includes("&lt;script&gt;"), "script-shaped values escaped");
     check(dialogs.length === 0, "no script ran from the data");
     await page.screenshot({ path: `${shots}/03-devices.png`, fullPage: true });
-    await page.getByLabel("Serial, group tag or model").fill("CON-2");
+    await page.getByLabel("Serial number contains").fill("CON-2");
     await page.getByRole("button", { name: "Search" }).click();
     check((await page.locator("tbody tr").count()) === 1, "search finds one");
-    await page.getByLabel("Serial, group tag or model").fill("'; drop");
+    await page.getByLabel("Serial number contains").fill("'; drop");
     await page.getByRole("button", { name: "Search" }).click();
     check((await page.locator(".empty").textContent()).includes("No device matches"), "an empty search says so");
 

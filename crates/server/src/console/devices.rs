@@ -14,6 +14,9 @@ use crate::body::Form;
 use crate::state::AppState;
 
 const DEVICES: &str = "/beta/deviceManagement/windowsAutopilotDeviceIdentities";
+/// The list reads v1.0: every column it shows is there, without beta's profile standing to
+/// work out per device.
+const LIST: &str = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities";
 /// Rows per page.
 const PAGE: u32 = 50;
 
@@ -33,6 +36,7 @@ struct DevicesPage {
     chrome: Chrome,
     tenant: String,
     q: String,
+    tag: String,
     state: String,
     sort: String,
     desc: bool,
@@ -59,7 +63,9 @@ struct DevicePage {
     hardware: Option<super::hash::Inspected>,
 }
 
+/// The orders offered; the first (import order, the key's) is the one the indexes serve best.
 const SORTS: &[(&str, &str)] = &[
+    ("", "Import order"),
     ("serialNumber", "Serial number"),
     ("groupTag", "Group tag"),
     ("model", "Model"),
@@ -106,27 +112,32 @@ pub(super) async fn list(
 ) -> Response {
     let params = Form::parse(asked.query.as_bytes());
     let q = params.get("q").unwrap_or_default().trim().to_owned();
+    let tag = params.get("tag").unwrap_or_default().trim().to_owned();
     let wanted_state = params.get("state").unwrap_or_default().to_owned();
     let sort = params
         .get("sort")
         .filter(|s| SORTS.iter().any(|(v, _)| v == s))
-        .unwrap_or("serialNumber")
+        .unwrap_or_default()
         .to_owned();
     let desc = params.get("desc") == Some("1");
     let mut filters = Vec::new();
+    // Each condition alone is one the store's indexes serve (a trigram index for the serial).
     if !q.is_empty() {
-        let l = literal(&q);
-        filters.push(format!(
-            "(contains(serialNumber,{l}) or startswith(groupTag,{l}) or startswith(model,{l}))"
-        ));
+        filters.push(format!("contains(serialNumber,{})", literal(&q)));
+    }
+    if !tag.is_empty() {
+        filters.push(format!("startswith(groupTag,{})", literal(&tag)));
     }
     if !wanted_state.is_empty() {
         filters.push(format!("enrollmentState eq {}", literal(&wanted_state)));
     }
-    let mut url = format!(
-        "{DEVICES}?$top={PAGE}&$orderby={}",
-        encode(&format!("{sort}{}", if desc { " desc" } else { "" }))
-    );
+    let mut url = format!("{LIST}?$top={PAGE}");
+    if !sort.is_empty() {
+        url.push_str(&format!(
+            "&$orderby={}",
+            encode(&format!("{sort}{}", if desc { " desc" } else { "" }))
+        ));
+    }
     if !filters.is_empty() {
         url.push_str(&format!("&$filter={}", encode(&filters.join(" and "))));
     }
@@ -156,8 +167,9 @@ pub(super) async fn list(
                 let token = token.split('&').next().unwrap_or_default();
                 let token = percent_encoding::percent_decode_str(token).decode_utf8_lossy();
                 format!(
-                    "/console/t/{tenant}/devices?q={}&state={}&sort={sort}{}&page={}",
+                    "/console/t/{tenant}/devices?q={}&tag={}&state={}&sort={sort}{}&page={}",
                     encode(&q),
+                    encode(&tag),
                     encode(&wanted_state),
                     if desc { "&desc=1" } else { "" },
                     encode(&token)
@@ -179,6 +191,7 @@ pub(super) async fn list(
         },
         tenant: tenant.to_owned(),
         q,
+        tag,
         state: wanted_state,
         sort,
         desc,
