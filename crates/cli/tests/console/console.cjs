@@ -143,6 +143,30 @@ async function main() {
     seen.liveError = why;
     await page.screenshot({ path: `${shots}/10-imports-decided.png`, fullPage: true });
 
+    // Profiles: one made through Graph, with its assignment, as the page lists it.
+    const made = await page.request.post(`${base}/beta/deviceManagement/windowsAutopilotDeploymentProfiles`, {
+      headers: { Authorization: `Bearer ${tenantToken}`, "Content-Type": "application/json" },
+      data: {
+        "@odata.type": "#microsoft.graph.azureADWindowsAutopilotDeploymentProfile",
+        displayName: "Lab <b>profile</b>",
+        deviceNameTemplate: "LAB-%RAND:5%",
+      },
+    });
+    check(made.status() === 201, `profile made, ${made.status()}`);
+    const profile = await made.json();
+    const assigned = await page.request.post(
+      `${base}/beta/deviceManagement/windowsAutopilotDeploymentProfiles/${profile.id}/assignments`,
+      {
+        headers: { Authorization: `Bearer ${tenantToken}`, "Content-Type": "application/json" },
+        data: { target: { "@odata.type": "#microsoft.graph.allDevicesAssignmentTarget" } },
+      },
+    );
+    check(assigned.status() === 201, `assigned, ${assigned.status()}`);
+    await page.getByRole("link", { name: "Profiles" }).click();
+    await page.getByRole("heading", { name: "Lab <b>profile</b>" }).waitFor();
+    check((await page.locator("dd", { hasText: "all devices" }).count()) === 1, "the assignment shown");
+    await page.screenshot({ path: `${shots}/12-profiles.png`, fullPage: true });
+
     // Settings: a sync starts, a second within ten minutes is refused with Intune's words.
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByRole("button", { name: "Sync now" }).click();

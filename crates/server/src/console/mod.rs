@@ -13,6 +13,7 @@ pub mod session;
 mod devices;
 mod hash;
 mod imports;
+mod profiles;
 mod settings;
 mod tenants;
 
@@ -202,6 +203,9 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
         }
         (&Method::GET, ["t", tenant, "imports", "status"]) => {
             imports::status(state, asked, session, tenant).await
+        }
+        (&Method::GET, ["t", tenant, "profiles"]) => {
+            profiles::page(state, asked, session, tenant).await
         }
         (&Method::GET, ["t", tenant, "settings"]) => {
             settings::page(state, asked, session, tenant, None).await
