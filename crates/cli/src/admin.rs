@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use autopilot_server::auth;
 use clap::Args;
 
-use crate::serve::{DatabaseArgs, current_thread, dev_permissions};
+use crate::database::{DatabaseArgs, current_thread};
+use crate::serve::dev_permissions;
 
 /// Options of `group-id`.
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use autopilot_domain::{CodeDecision, TenantId};
 use autopilot_server::auth;
 use clap::{Args, Subcommand};
 
-use crate::serve::{DatabaseArgs, current_thread};
+use crate::database::{DatabaseArgs, current_thread};
 
 /// `autopilot-graph device-code ...`.
 #[derive(Debug, Subcommand)]

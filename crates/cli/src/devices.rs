@@ -84,7 +84,7 @@ fn with_filter(url: String, filter: Option<&str>) -> String {
 
 /// `autopilot-graph devices ...`.
 pub fn run(command: DevicesCommand) -> Result<ExitCode> {
-    crate::serve::current_thread()?.block_on(async {
+    crate::database::current_thread()?.block_on(async {
         let graph_args = match &command {
             DevicesCommand::List(a) => &a.graph,
             DevicesCommand::Get(a) => &a.graph,

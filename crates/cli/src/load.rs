@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::serve::{DatabaseArgs, current_thread};
+use crate::database::{DatabaseArgs, current_thread};
 
 /// Options of `tenant load`.
 #[derive(Debug, Args)]

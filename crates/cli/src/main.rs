@@ -7,6 +7,7 @@
 
 mod admin;
 mod csvfile;
+mod database;
 mod device_codes;
 mod devices;
 mod graph;
@@ -46,7 +47,7 @@ enum Command {
     /// assignments.
     GroupId(admin::GroupIdArgs),
     /// Bring the database's schema up to date and exit (`serve` also does this at start).
-    Migrate(serve::MigrateArgs),
+    Migrate(database::MigrateArgs),
     /// Print the OpenAPI 3 document of everything the server answers (also served at
     /// `/openapi.json`; committed as docs/openapi.json).
     Openapi,
@@ -89,7 +90,7 @@ fn main() -> ExitCode {
         Command::App(command) => admin::app(command),
         Command::DeviceCode(command) => device_codes::run(command),
         Command::Scenario(command) => scenarios::run(command),
-        Command::Migrate(args) => serve::migrate(args),
+        Command::Migrate(args) => database::migrate(args),
         Command::Openapi => {
             print!("{}", autopilot_server::openapi::text());
             Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use autopilot_server::auth;
 use serde_json::json;
 
 use crate::admin::AppPermissionsArgs;
-use crate::serve::current_thread;
+use crate::database::current_thread;
 
 pub fn run(args: AppPermissionsArgs) -> Result<ExitCode> {
     current_thread()?.block_on(async {

@@ -13,7 +13,8 @@ use autopilot_server::auth::{self, TokenRequest};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
-use crate::serve::{DataDirArg, current_thread, load_key};
+use crate::database::current_thread;
+use crate::serve::{DataDirArg, load_key};
 
 /// `autopilot-graph scenario ...`.
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use autopilot_domain::organization;
 use autopilot_server::auth;
 use clap::{Args, Subcommand};
 
-use crate::serve::{DatabaseArgs, current_thread};
+use crate::database::{DatabaseArgs, current_thread};
 
 /// `autopilot-graph tenant ...`.
 #[derive(Debug, Subcommand)]

@@ -8,8 +8,8 @@ use autopilot_domain::{PageRequest, Store, TenantId, users};
 use autopilot_server::auth;
 use clap::{Args, Subcommand};
 
+use crate::database::{DatabaseArgs, current_thread};
 use crate::output::Out;
-use crate::serve::{DatabaseArgs, current_thread};
 
 /// `autopilot-graph user ...`.
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::session::Session;
-use super::{Asked, Chrome, html};
+use super::{Chrome, html};
 use crate::body::Form;
 
 /// The most hashes one request inspects.
@@ -48,7 +48,7 @@ pub(crate) fn inspect(text: &str, lenient: bool) -> Inspected {
     }
 }
 
-pub(super) fn page(asked: &Asked, session: &Session, form: Option<&Form>) -> Response {
+pub(super) fn page(session: &Session, form: Option<&Form>) -> Response {
     let given = form
         .and_then(|f| f.get("hashes"))
         .unwrap_or_default()
@@ -88,6 +88,5 @@ pub(super) fn page(asked: &Asked, session: &Session, form: Option<&Form>) -> Res
         lenient,
         results,
     };
-    let _ = asked;
     html(status, page.render())
 }

@@ -129,7 +129,7 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
         (&Method::GET, "/" | "/console") => return redirect("/console/"),
         (&Method::GET, "/console/static/console.css") => return asset(CSS, "text/css"),
         (&Method::GET, "/console/static/console.js") => return asset(JS, "text/javascript"),
-        (&Method::GET, "/console/sign-in") => return sign_in_page(asked, StatusCode::OK, None),
+        (&Method::GET, "/console/sign-in") => return sign_in_page(StatusCode::OK, None),
         (&Method::POST, "/console/sign-in") => return sign_in(state, asked, form).await,
         _ => {}
     }
@@ -187,17 +187,14 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
             Some(t) => redirect(&format!("/console/t/{t}/devices")),
             None => tenants::page(state, asked, session).await,
         },
-        (_, ["t", tenant, rest @ ..]) if !session.sees(tenant) => {
-            let _ = rest;
-            message(
-                asked,
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "There is no such page in your tenant.",
-            )
-        }
-        (&Method::GET, ["hash"]) => hash::page(asked, session, None),
-        (&Method::POST, ["hash"]) => hash::page(asked, session, form),
+        (_, ["t", tenant, ..]) if !session.sees(tenant) => message(
+            asked,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such page in your tenant.",
+        ),
+        (&Method::GET, ["hash"]) => hash::page(session, None),
+        (&Method::POST, ["hash"]) => hash::page(session, form),
         (&Method::GET, ["t", tenant, "imports"]) => {
             imports::page(state, asked, session, tenant).await
         }
@@ -234,7 +231,6 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
 async fn sign_in(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response {
     if !session::same_origin(&asked.headers, &asked.origin) {
         return sign_in_page(
-            asked,
             StatusCode::FORBIDDEN,
             Some("Sign in from this console's own page."),
         );
@@ -263,7 +259,6 @@ async fn sign_in(state: &AppState, asked: &Asked, form: Option<&Form>) -> Respon
     let Some(session) = session else {
         tracing::info!(target: "audit", outcome = "failed", via = "console", "sign-in");
         return sign_in_page(
-            asked,
             StatusCode::UNAUTHORIZED,
             Some("That password or token does not open the console."),
         );
@@ -284,7 +279,7 @@ async fn sign_in(state: &AppState, asked: &Asked, form: Option<&Form>) -> Respon
     response
 }
 
-fn sign_in_page(asked: &Asked, status: StatusCode, problem: Option<&str>) -> Response {
+fn sign_in_page(status: StatusCode, problem: Option<&str>) -> Response {
     let page = SignInPage {
         chrome: Chrome {
             title: "Sign in".into(),
@@ -292,7 +287,6 @@ fn sign_in_page(asked: &Asked, status: StatusCode, problem: Option<&str>) -> Res
             ..Chrome::default()
         },
     };
-    let _ = asked;
     html(status, page.render())
 }
 

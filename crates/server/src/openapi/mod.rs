@@ -12,6 +12,8 @@
 use autopilot_odata::entity::{self, ComplexType, EntityType, EnumType, FieldType};
 use serde_json::{Map, Value, json};
 
+mod beside;
+
 use crate::describe::{ACTIONS, Model, wanted};
 use crate::route::catalog::{self, Route};
 use crate::route::{Devices, Directory, Enrollment, Groups, Options, Profiles, Resource, Version};
@@ -32,7 +34,7 @@ pub fn document() -> Value {
             item[method.to_lowercase()] = operation(&route, method);
         }
     }
-    beside_graph(&mut paths);
+    beside::paths(&mut paths);
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -268,7 +270,7 @@ fn path_parameters(template: &str) -> Vec<Value> {
     out
 }
 
-fn json_content(schema: Value) -> Value {
+pub(super) fn json_content(schema: Value) -> Value {
     json!({ "application/json": { "schema": schema } })
 }
 
@@ -444,136 +446,6 @@ fn operation_id(route: &Route, method: &str) -> String {
     id
 }
 
-/// The token endpoints, the management API and the operators' paths.
-fn beside_graph(paths: &mut Map<String, Value>) {
-    let error = json!({
-        "type": "object",
-        "properties": {
-            "error": { "type": "string" }, "error_description": { "type": "string" },
-            "error_codes": { "type": "array", "items": { "type": "integer" } },
-        },
-    });
-    let form = |properties: Value, required: Value| {
-        json!({ "required": true, "content": { "application/x-www-form-urlencoded": { "schema": {
-            "type": "object", "properties": properties, "required": required,
-        } } } })
-    };
-    let tenant = json!([{ "name": "tenant", "in": "path", "required": true, "schema": { "type": "string" } }]);
-    paths.insert("/{tenant}/oauth2/v2.0/token".into(), json!({ "post": {
-        "operationId": "post_token", "tags": ["token"], "parameters": tenant,
-        "requestBody": form(json!({
-            "grant_type": { "type": "string", "enum": ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"] },
-            "client_id": { "type": "string" }, "client_secret": { "type": "string" },
-            "client_assertion_type": { "type": "string" }, "client_assertion": { "type": "string" },
-            "scope": { "type": "string" }, "device_code": { "type": "string" },
-        }), json!(["grant_type", "client_id"])),
-        "responses": {
-            "200": { "description": "A token", "content": json_content(json!({
-                "type": "object", "required": ["access_token", "token_type", "expires_in"],
-                "properties": { "access_token": { "type": "string" }, "token_type": { "type": "string" },
-                    "expires_in": { "type": "integer" } },
-            })) },
-            "default": { "description": "Entra ID's error", "content": json_content(error.clone()) },
-        },
-    } }));
-    paths.insert("/{tenant}/oauth2/v2.0/devicecode".into(), json!({ "post": {
-        "operationId": "post_devicecode", "tags": ["token"], "parameters": tenant,
-        "requestBody": form(json!({ "client_id": { "type": "string" }, "scope": { "type": "string" } }), json!(["client_id"])),
-        // Entra answers this endpoint's refusals with 200 too (MSAL reads them so).
-        "responses": {
-            "200": { "description": "A device code, or Entra ID's error", "content": json_content(json!({ "anyOf": [{
-                "type": "object", "required": ["device_code", "user_code", "verification_uri"],
-                "properties": { "device_code": { "type": "string" }, "user_code": { "type": "string" },
-                    "verification_uri": { "type": "string" }, "expires_in": { "type": "integer" },
-                    "interval": { "type": "integer" }, "message": { "type": "string" } },
-            }, error.clone()] })) },
-            "default": { "description": "Entra ID's error", "content": json_content(error) },
-        },
-    } }));
-    let admin = json!([{ "bearer": [] }]);
-    let graph_error = json!({ "description": "A Graph error", "content": json_content(json!({ "$ref": "#/components/schemas/ODataError" })) });
-    let scenarios = json!({ "type": "object", "properties": { "value": { "type": "array", "items": { "type": "object" } } } });
-    paths.insert("/_autopilot-graph/tenants/{tenant}/scenarios".into(), json!({
-        "get": { "operationId": "get_scenarios", "tags": ["management"], "security": admin,
-            "description": "Needs AutopilotGraph.Admin.", "parameters": tenant,
-            "responses": { "200": { "description": "The tenant's scenarios", "content": json_content(scenarios) }, "default": graph_error } },
-        "delete": { "operationId": "delete_scenarios", "tags": ["management"], "security": admin,
-            "description": "Needs AutopilotGraph.Admin.", "parameters": tenant,
-            "responses": { "200": { "description": "Removed" }, "204": { "description": "Removed" }, "default": graph_error } },
-    }));
-    let named = json!([
-        { "name": "tenant", "in": "path", "required": true, "schema": { "type": "string" } },
-        { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
-    ]);
-    paths.insert("/_autopilot-graph/tenants/{tenant}/scenarios/{name}".into(), json!({
-        "get": { "operationId": "get_scenario", "tags": ["management"], "security": admin,
-            "description": "Needs AutopilotGraph.Admin.", "parameters": named,
-            "responses": { "200": { "description": "The scenario", "content": json_content(json!({ "type": "object" })) }, "default": graph_error } },
-        "put": { "operationId": "put_scenario", "tags": ["management"], "security": admin,
-            "description": "Needs AutopilotGraph.Admin. The body is the scenario document (TOML).",
-            "parameters": named,
-            "requestBody": { "required": true, "content": {
-                "text/plain": { "schema": { "type": "string" } },
-                "application/toml": { "schema": { "type": "string" } },
-            } },
-            "responses": { "200": { "description": "Replaced" }, "201": { "description": "Created" }, "default": graph_error } },
-        "delete": { "operationId": "delete_scenario", "tags": ["management"], "security": admin,
-            "description": "Needs AutopilotGraph.Admin.", "parameters": named,
-            "responses": { "204": { "description": "Removed" }, "default": graph_error } },
-    }));
-    let plain = |id: &str, description: &str, media: &str, schema: Value| {
-        json!({ "get": { "operationId": id, "tags": ["operators"], "responses": {
-            "200": { "description": description, "content": { media: { "schema": schema } } },
-            "default": graph_error,
-        } } })
-    };
-    let text = || json!({ "type": "string" });
-    let probe = json!({ "type": "object", "required": ["status"], "properties": {
-        "status": { "type": "string" }, "checks": { "type": "object" },
-        "reasons": { "type": "array", "items": { "type": "string" } },
-    } });
-    paths.insert(
-        "/healthz".into(),
-        plain(
-            "get_healthz",
-            "The process answers",
-            "application/json",
-            probe.clone(),
-        ),
-    );
-    let mut ready = plain("get_readyz", "Ready", "application/json", probe.clone());
-    ready["get"]["responses"]["503"] = json!({ "description": "Not ready, with the reasons",
-        "content": json_content(probe) });
-    paths.insert("/readyz".into(), ready);
-    paths.insert(
-        "/metrics".into(),
-        plain(
-            "get_metrics",
-            "Prometheus text format",
-            "text/plain",
-            text(),
-        ),
-    );
-    paths.insert(
-        "/openapi.json".into(),
-        plain(
-            "get_openapi",
-            "This document",
-            "application/json",
-            json!({ "type": "object" }),
-        ),
-    );
-    paths.insert(
-        "/devicelogin".into(),
-        plain(
-            "get_devicelogin",
-            "The device-code sign-in page",
-            "text/html",
-            text(),
-        ),
-    );
-}
-
 /// The document as served and committed: pretty JSON and a final newline.
 pub fn text() -> String {
     let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
@@ -628,72 +500,4 @@ pub fn differences(committed: &Value, current: &Value) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `docs/openapi.json` is what the code generates; regenerate it with
-    /// `cargo run -- openapi > docs/openapi.json`.
-    #[test]
-    fn the_committed_document_is_current() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
-        let committed = std::fs::read_to_string(path).unwrap_or_default();
-        let current = text();
-        if committed != current {
-            let old: Value = serde_json::from_str(&committed).unwrap_or(Value::Null);
-            panic!(
-                "docs/openapi.json is stale ({}); run `cargo run -- openapi > docs/openapi.json`",
-                differences(&old, &document()).join("; ")
-            );
-        }
-    }
-
-    /// A route taken away (or added) is named.
-    #[test]
-    fn a_changed_route_is_named() {
-        let current = document();
-        let mut older = current.clone();
-        let paths = older["paths"].as_object_mut().unwrap();
-        let devices = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities/{id}";
-        paths[devices].as_object_mut().unwrap().remove("delete");
-        paths.remove("/beta/deviceManagement/windowsAutopilotSettings/sync");
-        let said = differences(&older, &current);
-        assert!(said.contains(&format!("new: DELETE {devices}")), "{said:?}");
-        assert!(
-            said.contains(
-                &"new: POST /beta/deviceManagement/windowsAutopilotSettings/sync".to_owned()
-            ),
-            "{said:?}"
-        );
-        assert!(differences(&current, &current).is_empty());
-        let said = differences(&current, &older);
-        assert!(
-            said.contains(&format!("gone: DELETE {devices}")),
-            "{said:?}"
-        );
-    }
-
-    /// Every operation has an id, unique; every `$ref` names a component.
-    #[test]
-    fn the_document_holds_together() {
-        let doc = document();
-        let mut ids = std::collections::HashSet::new();
-        for (path, item) in doc["paths"].as_object().unwrap() {
-            for (method, op) in item.as_object().unwrap() {
-                let id = op["operationId"]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("{method} {path}"));
-                assert!(ids.insert(id.to_owned()), "{id} twice");
-            }
-        }
-        let text = serde_json::to_string(&doc).unwrap();
-        let schemas = doc["components"]["schemas"].as_object().unwrap();
-        for part in text.split("\"#/components/schemas/").skip(1) {
-            let name = &part[..part.find('"').unwrap()];
-            assert!(
-                schemas.contains_key(name),
-                "{name} is referenced, not defined"
-            );
-        }
-        assert!(ids.len() > 150, "{}", ids.len());
-    }
-}
+mod tests;
