@@ -13,12 +13,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use base64::Engine as _;
 use clap::Args;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::csvfile::{self, CsvRow};
+use autopilot_csv::{CsvRow, Verdict};
+
+use crate::csvfile;
 use crate::graph::{Graph, GraphFailure};
 use crate::output::error_line;
 
@@ -118,91 +119,52 @@ impl Outcome {
     }
 }
 
-const INVALID_HASH: (i32, &str) = (802, "InvalidZtdHardwareHash");
-
 fn file_label(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads every file and checks every row offline.
+/// Reads every file and checks every row offline (`autopilot_csv::check`).
 fn check_offline(args: &ImportArgs) -> Result<(Vec<Line>, Vec<String>), ExitCode> {
-    let mut lines = Vec::new();
-    let mut problems = Vec::new();
-    let mut seen: HashMap<String, (String, u64)> = HashMap::new();
+    let mut files = Vec::new();
     for path in &args.files {
         let label = file_label(path);
-        let file = match csvfile::read(path) {
-            Ok(file) => file,
+        match csvfile::read(path) {
+            Ok(file) => files.push((label, file)),
             Err(e) => {
                 error_line(&format!("{label}: {e:#}"));
                 return Err(ExitCode::from(2));
             }
-        };
-        for finding in &file.portal_findings {
-            problems.push(format!("{label}:{}: {}", finding.line, finding.message));
-        }
-        for row in file.rows {
-            let mut line = Line {
-                file: label.clone(),
-                line: row.line,
-                serial_number: row.serial_number.clone(),
-                outcome: Outcome::Ready,
-                error_code: 0,
-                error_name: String::new(),
-                message: String::new(),
-                registered_device_id: String::new(),
-                row,
-                record_id: None,
-            };
-            let text: String = line
-                .row
-                .hardware_hash
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            let bytes = base64::engine::general_purpose::STANDARD.decode(&text);
-            let verdict = match &bytes {
-                Ok(bytes) => autopilot_domain::registration::evaluate(bytes, &line.serial_number)
-                    .map_err(|_| match autopilot_hwhash::decode_bytes(bytes) {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "the hash names no hardware it could be recognised by".into(),
-                    }),
-                Err(e) => Err(format!("the hash is not base64: {e}")),
-            };
-            match verdict {
-                Err(reason) => {
-                    line.outcome = Outcome::Invalid;
-                    (line.error_code, line.error_name) =
-                        (INVALID_HASH.0, INVALID_HASH.1.to_owned());
-                    line.message = reason;
-                }
-                Ok(facts) => {
-                    if !facts
-                        .serial_number
-                        .eq_ignore_ascii_case(line.serial_number.trim())
-                    {
-                        line.message = format!(
-                            "the CSV serial differs from the hash's ({})",
-                            facts.serial_number
-                        );
-                        problems.push(format!(
-                            "{label}:{}: warning: serial {} in the CSV, {} in the hash",
-                            line.line, line.serial_number, facts.serial_number
-                        ));
-                    }
-                    if let Some((file, first)) = seen.get(&facts.hardware_key) {
-                        let dup = autopilot_domain::registration::DUPLICATED;
-                        line.outcome = Outcome::Invalid;
-                        (line.error_code, line.error_name) = (dup.code, dup.name.to_owned());
-                        line.message = format!("the same hardware as {file}:{first}");
-                    } else {
-                        seen.insert(facts.hardware_key.clone(), (label.clone(), line.line));
-                    }
-                }
-            }
-            lines.push(line);
         }
     }
+    let checked = autopilot_csv::check(&files);
+    let problems = checked
+        .problems
+        .iter()
+        .map(|p| format!("{}:{}: {}", files[p.file].0, p.line, p.message))
+        .collect();
+    let lines = checked
+        .rows
+        .into_iter()
+        .map(|checked| {
+            let message = checked.message();
+            let (outcome, error_code, error_name) = match checked.verdict {
+                Verdict::Ready => (Outcome::Ready, 0, String::new()),
+                Verdict::Invalid { code, name, .. } => (Outcome::Invalid, code, name.to_owned()),
+            };
+            Line {
+                file: files[checked.file].0.clone(),
+                line: checked.row.line,
+                serial_number: checked.row.serial_number.clone(),
+                outcome,
+                error_code,
+                error_name,
+                message,
+                registered_device_id: String::new(),
+                row: checked.row,
+                record_id: None,
+            }
+        })
+        .collect();
     Ok((lines, problems))
 }
 
@@ -273,7 +235,7 @@ fn row_body(line: &Line, group_tag: Option<&str>) -> Value {
         "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
         "serialNumber": line.row.serial_number,
         "productKey": line.row.product_id,
-        "hardwareIdentifier": line.row.hardware_hash.split_whitespace().collect::<String>(),
+        "hardwareIdentifier": autopilot_csv::check::hash_text(&line.row.hardware_hash),
         "groupTag": group_tag.map(str::to_owned).or_else(|| line.row.group_tag.clone()).unwrap_or_default(),
         "assignedUserPrincipalName": line.row.assigned_user.clone().unwrap_or_default(),
     })

@@ -131,19 +131,7 @@ fn write_failures(args: &ImportArgs, lines: &[Line]) -> Result<()> {
             .unwrap_or("import");
         first.with_file_name(format!("{stem}.failed.csv"))
     });
-    let mut text = String::from(
-        "Device Serial Number,Windows Product ID,Hardware Hash,Group Tag,Assigned User\r\n",
-    );
-    for l in failed {
-        text.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            l.row.serial_number,
-            l.row.product_id,
-            l.row.hardware_hash.split_whitespace().collect::<String>(),
-            l.row.group_tag.clone().unwrap_or_default(),
-            l.row.assigned_user.clone().unwrap_or_default()
-        ));
-    }
+    let text = autopilot_csv::failures_csv(failed.iter().map(|l| &l.row));
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     error_line(&format!("failed rows written to {}", path.display()));
     Ok(())
