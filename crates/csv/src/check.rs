@@ -175,3 +175,16 @@ pub fn failures_csv<'a>(rows: impl IntoIterator<Item = &'a CsvRow>) -> String {
     }
     text
 }
+
+/// A row as the `import` action takes it (`importedWindowsAutopilotDeviceIdentity`), with the
+/// group tag given instead of the row's when there is one.
+pub fn import_body(row: &CsvRow, group_tag: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
+        "serialNumber": row.serial_number,
+        "productKey": row.product_id,
+        "hardwareIdentifier": hash_text(&row.hardware_hash),
+        "groupTag": group_tag.map(str::to_owned).or_else(|| row.group_tag.clone()).unwrap_or_default(),
+        "assignedUserPrincipalName": row.assigned_user.clone().unwrap_or_default(),
+    })
+}

@@ -6,7 +6,9 @@
 pub mod check;
 pub mod read;
 
-pub use check::{Checked, CheckedRow, INVALID_HASH, Problem, Verdict, check, failures_csv};
+pub use check::{
+    Checked, CheckedRow, INVALID_HASH, Problem, Verdict, check, failures_csv, import_body,
+};
 pub use read::{
     CsvError, CsvFile, CsvRow, Finding, PORTAL_MAX_ROWS, TextEncoding, decode_text, parse,
 };

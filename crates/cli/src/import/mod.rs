@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use autopilot_csv::{CsvRow, Verdict};
 
@@ -229,18 +228,6 @@ fn exit_code(lines: &[Line], interrupted: bool) -> ExitCode {
     }
 }
 
-/// One row as the `import` action takes it.
-fn row_body(line: &Line, group_tag: Option<&str>) -> Value {
-    json!({
-        "@odata.type": "#microsoft.graph.importedWindowsAutopilotDeviceIdentity",
-        "serialNumber": line.row.serial_number,
-        "productKey": line.row.product_id,
-        "hardwareIdentifier": autopilot_csv::check::hash_text(&line.row.hardware_hash),
-        "groupTag": group_tag.map(str::to_owned).or_else(|| line.row.group_tag.clone()).unwrap_or_default(),
-        "assignedUserPrincipalName": line.row.assigned_user.clone().unwrap_or_default(),
-    })
-}
-
 /// Sends the valid rows, follows them until decided, cleans up if asked. `Some(code)` when the
 /// run ended on a transport or authentication failure, or an interruption.
 async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option<ExitCode>> {
@@ -287,7 +274,12 @@ async fn send_and_follow(args: &ImportArgs, lines: &mut [Line]) -> Result<Option
     for batch in &batches {
         let rows: Vec<send::Row> = batch
             .iter()
-            .map(|&i| (i, row_body(&lines[i], args.group_tag.as_deref())))
+            .map(|&i| {
+                (
+                    i,
+                    autopilot_csv::import_body(&lines[i].row, args.group_tag.as_deref()),
+                )
+            })
             .collect();
         let graph = graph.clone();
         let before = before.clone();

@@ -3,12 +3,13 @@
 // out; CSRF refused without the token; another tenant's device unreachable by URL; hostile
 // serial numbers and group tags shown as text. Screenshots of each page go to SHOTS.
 //
-// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS HASH NEW_HASH
+// Usage: node console.cjs BASE PASSWORD TENANT OTHER_TENANT OTHER_DEVICE TENANT_TOKEN SHOTS HASH NEW_HASH CSV
+// (CSV: a UTF-16 file whose line 2 is a new device, line 3 a broken hash, line 4 a registered one)
 // Prints one line of JSON with what it saw; exits non-zero on any mismatch.
 
 const { chromium } = require("playwright-core");
 
-const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots, hash, newHash] =
+const [base, password, tenant, otherTenant, otherDevice, tenantToken, shots, hash, newHash, csv] =
   process.argv.slice(2);
 
 function check(condition, what) {
@@ -143,6 +144,37 @@ async function main() {
     seen.liveError = why;
     await page.screenshot({ path: `${shots}/10-imports-decided.png`, fullPage: true });
 
+    // A CSV imported from the browser: checked line by line first (the broken line named, nothing
+    // sent), then imported and followed until each line is decided, the failures downloaded.
+    await page.getByRole("link", { name: "Import a CSV" }).click();
+    await page.getByLabel("Autopilot CSV file").setInputFiles(csv);
+    await page.getByRole("heading", { name: /checked, nothing sent yet/ }).waitFor();
+    const broken = page.locator("#csv-lines tr[data-line='3']");
+    check((await broken.locator(".status").textContent()) === "not sent", "the broken line is not sent");
+    check((await broken.locator(".error").textContent()).startsWith("802 InvalidZtdHardwareHash"), "the broken line named with 802");
+    check((await page.locator("#csv-summary").textContent()).includes("UTF-16LE"), "the encoding read");
+    seen.csvBroken = (await broken.locator(".error").textContent()).trim();
+    await page.screenshot({ path: `${shots}/13-csv-checked.png`, fullPage: true });
+    await page.getByRole("button", { name: "Import 2 devices" }).click();
+    await page.getByRole("heading", { name: /2 of 3 devices sent/ }).waitFor();
+    const fresh = page.locator("#csv-lines tr[data-line='2']");
+    check((await fresh.locator(".status").textContent()) === "unknown", "the new device is processing at first");
+    await page.screenshot({ path: `${shots}/14-csv-importing.png`, fullPage: true });
+    await fresh.locator(".status", { hasText: "complete" }).waitFor({ timeout: 20000 });
+    const taken = page.locator("#csv-lines tr[data-line='4']");
+    await taken.locator(".status", { hasText: "error" }).waitFor({ timeout: 20000 });
+    check((await taken.locator(".error").textContent()).includes("806"), "the registered device refused with 806");
+    await page.locator("#csv-progress", { hasText: "Done" }).waitFor({ timeout: 10000 });
+    seen.csvProgress = (await page.locator("#csv-progress").textContent()).trim();
+    await page.screenshot({ path: `${shots}/15-csv-imported.png`, fullPage: true });
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download the failed lines (CSV)" }).click(),
+    ]);
+    const failedPath = await download.path();
+    seen.csvFailures = require("fs").readFileSync(failedPath, "utf8");
+    seen.csvFailuresName = download.suggestedFilename();
+
     // Profiles: one made through Graph, with its assignment, as the page lists it.
     const made = await page.request.post(`${base}/beta/deviceManagement/windowsAutopilotDeploymentProfiles`, {
       headers: { Authorization: `Bearer ${tenantToken}`, "Content-Type": "application/json" },
@@ -185,6 +217,12 @@ async function main() {
     check((await page.getByRole("heading", { name: /Hash 1: Contoso Laptop 7/ }).count()) === 1, "a hash summarized");
     check((await page.locator("section .problem").count()) === 1, "a broken hash explained");
     await page.screenshot({ path: `${shots}/08-hash-inspector.png`, fullPage: true });
+    // ... and a CSV's every row.
+    await page.getByLabel("Or an Autopilot CSV (every row's hash)").setInputFiles(csv);
+    await page.getByRole("heading", { name: /line 4, serial CON-2: Contoso Laptop 7/ }).waitFor();
+    check((await page.locator("section .problem").count()) === 1, "the CSV's broken hash explained");
+    seen.hashCsv = (await page.getByRole("status").textContent()).trim();
+    await page.screenshot({ path: `${shots}/16-hash-inspector-csv.png`, fullPage: true });
 
     // A narrow window.
     await page.setViewportSize({ width: 390, height: 844 });

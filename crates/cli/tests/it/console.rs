@@ -136,6 +136,17 @@ async fn the_console_in_a_real_browser() {
     let guid = |name: &str| autopilot_server::auth::tenant_guid(name).to_string();
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
+    // A CSV as Get-WindowsAutopilotInfo writes it (UTF-16LE, BOM, CRLF): a new device, a broken
+    // hash, a device registered already.
+    let csv = dir.path().join("lab devices.csv");
+    let text = format!(
+        "Device Serial Number,Windows Product ID,Hardware Hash\r\nCON-5,,{}\r\nCON-6,,bm90IGEgaGFzaA==\r\nCON-2,,{}\r\n",
+        hash("CON-5"),
+        hash("CON-2")
+    );
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&csv, bytes).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/console/console.cjs");
     let args = vec![
         script.to_owned(),
@@ -148,6 +159,7 @@ async fn the_console_in_a_real_browser() {
         shots.to_str().unwrap().to_owned(),
         hash("CON-2"),
         hash("CON-4"),
+        csv.to_str().unwrap().to_owned(),
     ];
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
@@ -174,6 +186,29 @@ async fn the_console_in_a_real_browser() {
             .unwrap()
             .contains("nobody@contoso.com"),
         "{seen}"
+    );
+    assert!(
+        seen["csvBroken"]
+            .as_str()
+            .unwrap()
+            .starts_with("802 InvalidZtdHardwareHash"),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["csvProgress"],
+        "Done: 1 complete, 1 not sent, 1 error."
+    );
+    let failures = autopilot_csv::parse(seen["csvFailures"].as_str().unwrap().as_bytes()).unwrap();
+    let failed: Vec<&str> = failures
+        .rows
+        .iter()
+        .map(|r| r.serial_number.as_str())
+        .collect();
+    assert_eq!(failed, ["CON-6", "CON-2"], "{seen}");
+    assert_eq!(seen["csvFailuresName"], "lab devices.failed.csv");
+    assert_eq!(
+        seen["hashCsv"],
+        "lab devices.csv: 3 rows, UTF-16LE with a byte order mark; 2 valid, 1 invalid."
     );
     let refused = seen["syncRefused"].as_str().unwrap();
     assert!(

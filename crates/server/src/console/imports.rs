@@ -40,7 +40,7 @@ fn text(v: &Value) -> String {
 }
 
 /// How an error reads: its code, its name, and the portal's words.
-fn error_of(record: &Value) -> String {
+pub(super) fn error_of(record: &Value) -> String {
     let state = &record["state"];
     let code = state["deviceErrorCode"].as_i64().unwrap_or(0);
     if code == 0 {

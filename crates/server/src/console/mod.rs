@@ -10,6 +10,7 @@
 
 pub mod session;
 
+mod csv_import;
 mod devices;
 mod hash;
 mod imports;
@@ -83,6 +84,8 @@ pub(crate) struct Asked {
     pub origin: String,
     pub headers: axum::http::HeaderMap,
     pub session: Option<Session>,
+    /// A file the page's script sent as it is (`text/csv`), for the CSV import.
+    pub upload: Option<axum::body::Bytes>,
 }
 
 impl Asked {
@@ -94,7 +97,7 @@ impl Asked {
 /// Answers a console request.
 pub async fn call(state: &AppState, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let asked = Asked {
+    let mut asked = Asked {
         method: parts.method.clone(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
@@ -104,8 +107,33 @@ pub async fn call(state: &AppState, req: Request) -> Response {
         ),
         session: Session::from_headers(&state.key, &parts.headers),
         headers: parts.headers,
+        upload: None,
     };
-    let form = if asked.method == Method::POST {
+    let file = asked
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let form = if asked.method == Method::POST && file {
+        match axum::body::to_bytes(body, csv_import::MOST_BYTES).await {
+            Ok(bytes) => {
+                asked.upload = Some(bytes);
+                None
+            }
+            Err(_) => {
+                return message(
+                    &asked,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Too large",
+                    &format!(
+                        "The file is larger than the console takes ({} MiB). Split it, or use \
+                         autopilot-graph import.",
+                        csv_import::MOST_BYTES / (1024 * 1024)
+                    ),
+                );
+            }
+        }
+    } else if asked.method == Method::POST {
         match axum::body::to_bytes(body, 256 * 1024).await {
             Ok(bytes) => Some(Form::parse(&bytes)),
             Err(_) => {
@@ -155,7 +183,13 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
     };
     // Every write: from the console's own pages, with the session's token.
     if asked.method == Method::POST {
-        let csrf = form.and_then(|f| f.get("csrf"));
+        // Forms send the token as a field, the page's script in a header.
+        let csrf = form.and_then(|f| f.get("csrf")).or_else(|| {
+            asked
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+        });
         if !session::same_origin(&asked.headers, &asked.origin) || !session.csrf_matches(csrf) {
             return message(
                 asked,
@@ -193,21 +227,39 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
             "Not found",
             "There is no such page in your tenant.",
         ),
+        // Every change needs a session that may write (checking a file changes nothing).
+        (&Method::POST, ["t", _, rest @ ..])
+            if !session.write && !matches!(rest, ["import", "check" | "failures"]) =>
+        {
+            message(
+                asked,
+                StatusCode::FORBIDDEN,
+                "Read only",
+                "This session may look, not change: sign in with a token that may write.",
+            )
+        }
         (&Method::GET, ["hash"]) => hash::page(session, None),
         (&Method::POST, ["hash"]) => hash::page(session, form),
+        (&Method::POST, ["hash", "csv"]) => hash::csv(asked, session),
         (&Method::GET, ["t", tenant, "imports"]) => {
             imports::page(state, asked, session, tenant).await
         }
         (&Method::GET, ["t", tenant, "imports", "status"]) => {
             imports::status(state, asked, session, tenant).await
         }
+        (&Method::GET, ["t", tenant, "import"]) => csv_import::page(session, tenant),
+        (&Method::POST, ["t", _, "import", "check"]) => csv_import::check(asked, session),
+        (&Method::POST, ["t", tenant, "import", "send"]) => {
+            csv_import::send(state, asked, session, tenant).await
+        }
+        (&Method::POST, ["t", _, "import", "failures"]) => csv_import::failures(asked),
         (&Method::GET, ["t", tenant, "profiles"]) => {
             profiles::page(state, asked, session, tenant).await
         }
         (&Method::GET, ["t", tenant, "settings"]) => {
             settings::page(state, asked, session, tenant, None).await
         }
-        (&Method::POST, ["t", tenant, "settings"]) if session.write => {
+        (&Method::POST, ["t", tenant, "settings"]) => {
             settings::sync(state, asked, session, tenant).await
         }
         (&Method::GET, ["t", tenant, "devices"]) => {
@@ -370,6 +422,21 @@ pub(crate) async fn graph(
     path_and_query: &str,
     body: Option<&Value>,
 ) -> (StatusCode, Value) {
+    let (status, _, answer) =
+        graph_answer(state, asked, session, tenant, method, path_and_query, body).await;
+    (status, answer)
+}
+
+/// [`graph`], with the answer's headers.
+pub(crate) async fn graph_answer(
+    state: &AppState,
+    asked: &Asked,
+    session: &Session,
+    tenant: &str,
+    method: Method,
+    path_and_query: &str,
+    body: Option<&Value>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let mut builder = Request::builder().method(method).uri(path_and_query);
     if let Some(host) = asked.headers.get(header::HOST) {
         builder = builder.header(header::HOST, host);
@@ -381,15 +448,16 @@ pub(crate) async fn graph(
         None => builder.body(Body::empty()),
     };
     let Ok(request) = request else {
-        return (StatusCode::BAD_REQUEST, Value::Null);
+        return (StatusCode::BAD_REQUEST, Default::default(), Value::Null);
     };
     let response = crate::dispatch::internal(state, request, session.principal(tenant)).await;
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
         .await
         .unwrap_or_default();
     (
-        status,
+        parts.status,
+        parts.headers,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }

@@ -8,7 +8,7 @@ use reqwest::redirect::Policy;
 use crate::common::{CONSOLE_PASSWORD, IMPORTED, Server, hash};
 
 /// A form body.
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
@@ -19,7 +19,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -27,7 +27,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// Signs in with `form`; the session cookie.
-async fn sign_in(server: &Server, form: &[(&str, &str)]) -> String {
+pub(crate) async fn sign_in(server: &Server, form: &[(&str, &str)]) -> String {
     let reply = browser()
         .post(format!("{}/console/sign-in", server.base))
         .header("origin", &server.base)

@@ -10,6 +10,7 @@ mod auth;
 mod batch;
 mod clients;
 mod console;
+mod console_import;
 mod directory;
 mod enrollment;
 mod errors;
