@@ -194,11 +194,17 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     }
     // The management API, beside the Graph versions, for admin tokens only.
     if req.uri().path().starts_with(handlers::management::PREFIX) {
-        let authorization = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let principal = authenticated(state, authorization).await?;
+        // The console's requests carry their principal; everyone else's a token.
+        let principal = match req.extensions().get::<Internal>() {
+            Some(Internal(principal)) => principal.clone(),
+            None => {
+                let authorization = req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok());
+                authenticated(state, authorization).await?
+            }
+        };
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let body = body::within(state, req.into_body(), 1024 * 1024, || {
             GraphError::PayloadTooLarge("A scenario document is at most 1 MiB.".to_owned())

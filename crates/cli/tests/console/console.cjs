@@ -197,7 +197,33 @@ async function main() {
     await page.getByRole("link", { name: "Profiles" }).click();
     await page.getByRole("heading", { name: "Lab <b>profile</b>" }).waitFor();
     check((await page.locator("dd", { hasText: "all devices" }).count()) === 1, "the assignment shown");
+    // ... and one made in the console, assigned to all devices there.
+    await page.getByLabel("Name", { exact: true }).last().fill("Kiosks");
+    await page.getByLabel("Deployment mode").selectOption("shared");
+    await page.getByLabel("Device name template").last().fill("KIOSK-%RAND:4%");
+    await page.getByRole("button", { name: "Create profile" }).click();
+    await page.getByRole("status").filter({ hasText: "Profile created." }).waitFor();
+    const kiosks = page.locator("section", { has: page.getByRole("heading", { name: "Kiosks" }) });
+    check((await kiosks.locator("dd", { hasText: "shared" }).count()) === 1, "self-deploying kept");
+    await kiosks.getByRole("button", { name: "Assign" }).click();
+    await page.getByRole("status").filter({ hasText: "Profile assigned." }).waitFor();
+    const kioskTargets = await page
+      .locator("section", { has: page.getByRole("heading", { name: "Kiosks" }) })
+      .locator("dd", { hasText: "all devices" })
+      .count();
+    check(kioskTargets === 1, "the console's assignment shown");
     await page.screenshot({ path: `${shots}/12-profiles.png`, fullPage: true });
+
+    // Scenarios: the admin applies a shipped example to the tenant, sees it, removes it.
+    await page.getByRole("link", { name: "Scenarios" }).click();
+    await page.getByLabel("An example shipped with the server").selectOption("stuck-import");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("status").filter({ hasText: "Scenario applied" }).waitFor();
+    check((await page.getByRole("heading", { name: "stuck-import" }).count()) === 1, "the scenario listed");
+    await page.screenshot({ path: `${shots}/17-scenarios.png`, fullPage: true });
+    await page.getByRole("button", { name: "Remove them all" }).click();
+    await page.getByRole("status").filter({ hasText: "Every scenario" }).waitFor();
+    check(dialogs.some((d) => d.includes("Remove every scenario")), "asked before removing");
 
     // Settings: a sync starts, a second within ten minutes is refused with Intune's words.
     await page.getByRole("link", { name: "Settings" }).click();

@@ -5,11 +5,10 @@
 use askama::Template;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use super::session::Session;
-use super::{Asked, Chrome, graph, graph_message, html, message, redirect};
+use super::{Asked, Chrome, encode, graph, graph_message, html, message, redirect};
 use crate::body::Form;
 use crate::state::AppState;
 
@@ -91,17 +90,6 @@ fn date(v: &Value) -> Option<String> {
 /// An OData string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
-}
-
-/// What a path segment or a query value escapes: all but letters, digits and `-._~`.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-fn encode(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 pub(super) async fn list(

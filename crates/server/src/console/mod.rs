@@ -15,6 +15,7 @@ mod devices;
 mod hash;
 mod imports;
 mod profiles;
+mod scenarios;
 mod settings;
 mod tenants;
 
@@ -254,7 +255,16 @@ async fn route(state: &AppState, asked: &Asked, form: Option<&Form>) -> Response
         }
         (&Method::POST, ["t", _, "import", "failures"]) => csv_import::failures(asked),
         (&Method::GET, ["t", tenant, "profiles"]) => {
-            profiles::page(state, asked, session, tenant).await
+            profiles::page(state, asked, session, tenant, None).await
+        }
+        (&Method::POST, ["t", tenant, "profiles"]) => {
+            profiles::act(state, asked, session, tenant, form).await
+        }
+        (&Method::GET, ["t", tenant, "scenarios"]) => {
+            scenarios::page(state, asked, session, tenant, None).await
+        }
+        (&Method::POST, ["t", tenant, "scenarios"]) => {
+            scenarios::act(state, asked, session, tenant, form).await
         }
         (&Method::GET, ["t", tenant, "settings"]) => {
             settings::page(state, asked, session, tenant, None).await
@@ -437,14 +447,29 @@ pub(crate) async fn graph_answer(
     path_and_query: &str,
     body: Option<&Value>,
 ) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+    graph_raw(state, asked, session, tenant, method, path_and_query, body).await
+}
+
+/// A request made as the session in `tenant` with a body of any type (`(content type,
+/// bytes)`): the status, the headers and the JSON answer.
+pub(crate) async fn graph_raw(
+    state: &AppState,
+    asked: &Asked,
+    session: &Session,
+    tenant: &str,
+    method: Method,
+    path_and_query: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> (StatusCode, axum::http::HeaderMap, Value) {
     let mut builder = Request::builder().method(method).uri(path_and_query);
     if let Some(host) = asked.headers.get(header::HOST) {
         builder = builder.header(header::HOST, host);
     }
     let request = match body {
-        Some(b) => builder
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(b.to_string())),
+        Some((kind, bytes)) => builder
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(bytes)),
         None => builder.body(Body::empty()),
     };
     let Ok(request) = request else {
@@ -460,6 +485,18 @@ pub(crate) async fn graph_answer(
         parts.headers,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
+}
+
+/// What a path segment or a query value escapes: all but letters, digits and `-._~`.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A path segment or query value, escaped for a Graph URL.
+pub(crate) fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// The message of a Graph error answer.

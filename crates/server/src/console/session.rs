@@ -171,6 +171,10 @@ impl Session {
             .map(|s| (*s).to_owned())
             .collect();
         }
+        // The admin also puts the tenants' scenarios (the management API).
+        if self.tenant.is_none() {
+            scopes.push(crate::handlers::management::ADMIN.to_owned());
+        }
         Principal {
             tenant: TenantId::new(tenant),
             app_id: "console".into(),

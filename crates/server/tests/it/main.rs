@@ -11,6 +11,7 @@ mod batch;
 mod clients;
 mod console;
 mod console_import;
+mod console_manage;
 mod directory;
 mod enrollment;
 mod errors;
