@@ -44,6 +44,8 @@ echo "Console device list, $devices devices, $runs fetches each, curl on 127.0.0
 measure "first page" "$list"
 measure "serial search (contains)" "$list?q=0004242"
 measure "group tag starts with" "$list?tag=Lab"
+measure "model starts with (every device matches)" "$list?model=Laptop"
+measure "model starts with (none matches: a scan)" "$list?model=Surface"
 measure "sorted by serial number" "$list?sort=serialNumber"
 measure "sorted by model, desc" "$list?sort=model&desc=1"
 measure "next page" "$base$next"

@@ -36,6 +36,7 @@ struct DevicesPage {
     tenant: String,
     q: String,
     tag: String,
+    model: String,
     state: String,
     sort: String,
     desc: bool,
@@ -101,6 +102,7 @@ pub(super) async fn list(
     let params = Form::parse(asked.query.as_bytes());
     let q = params.get("q").unwrap_or_default().trim().to_owned();
     let tag = params.get("tag").unwrap_or_default().trim().to_owned();
+    let model = params.get("model").unwrap_or_default().trim().to_owned();
     let wanted_state = params.get("state").unwrap_or_default().to_owned();
     let sort = params
         .get("sort")
@@ -115,6 +117,9 @@ pub(super) async fn list(
     }
     if !tag.is_empty() {
         filters.push(format!("startswith(groupTag,{})", literal(&tag)));
+    }
+    if !model.is_empty() {
+        filters.push(format!("startswith(model,{})", literal(&model)));
     }
     if !wanted_state.is_empty() {
         filters.push(format!("enrollmentState eq {}", literal(&wanted_state)));
@@ -155,9 +160,10 @@ pub(super) async fn list(
                 let token = token.split('&').next().unwrap_or_default();
                 let token = percent_encoding::percent_decode_str(token).decode_utf8_lossy();
                 format!(
-                    "/console/t/{tenant}/devices?q={}&tag={}&state={}&sort={sort}{}&page={}",
+                    "/console/t/{tenant}/devices?q={}&tag={}&model={}&state={}&sort={sort}{}&page={}",
                     encode(&q),
                     encode(&tag),
+                    encode(&model),
                     encode(&wanted_state),
                     if desc { "&desc=1" } else { "" },
                     encode(&token)
@@ -180,6 +186,7 @@ pub(super) async fn list(
         tenant: tenant.to_owned(),
         q,
         tag,
+        model,
         state: wanted_state,
         sort,
         desc,

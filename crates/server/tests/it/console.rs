@@ -171,6 +171,22 @@ async fn pages_statuses_sign_in_csrf_and_escaping() {
         .unwrap();
     assert_eq!(states[&id]["status"], "complete", "{states}");
     assert_eq!(states.as_object().unwrap().len(), 1, "{states}");
+    // The model searched (starts with).
+    let (status, _, body) = page(
+        &server,
+        Some(&admin),
+        &format!("/console/t/{tid}/devices?model=Lap"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("&#60;script&#62;alert(1)"), "{body}");
+    let (_, _, body) = page(
+        &server,
+        Some(&admin),
+        &format!("/console/t/{tid}/devices?model=Surface"),
+    )
+    .await;
+    assert!(body.contains("No device matches this search."), "{body}");
     // A search the OData engine refuses says why, as a page.
     let (status, _, body) = page(
         &server,
