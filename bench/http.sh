@@ -3,7 +3,9 @@
 # one run (see bench/README.md):
 #   - import throughput: POST .../importedWindowsAutopilotDeviceIdentities/import with 500
 #     devices per request (a 2.1 MB body), reported as requests/s and devices/s;
-#   - GET by id: requests/s.
+#   - GET by id: requests/s;
+#   - the raw insert floor of the same rows (crates/store/examples/insert_floor.rs), with the
+#     schema's indexes and without its secondary ones.
 # The baseline (crates/server/examples/static_baseline.rs) answers the same bytes after reading
 # the whole request, over the same axum/hyper stack.
 #
@@ -29,6 +31,8 @@ fi
 echo "== building (release)" >&2
 cargo build --release --locked --quiet -p autopilot-graph
 cargo build --release --locked --quiet -p autopilot-server --example static_baseline
+cargo build --release --locked --quiet -p autopilot-store --example insert_floor
+floor=target/release/examples/insert_floor
 bin=target/release/autopilot-graph
 baseline=target/release/examples/static_baseline
 
@@ -110,14 +114,23 @@ bbase=$(start "$work/baseline.out" "$baseline" 127.0.0.1:0 "$work/import-respons
 base_import=$(measure "$bbase/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/import" "$work/post.lua" "$import_conns")
 base_get=$(measure "$bbase/beta/deviceManagement/importedWindowsAutopilotDeviceIdentities/$id" "$work/get.lua" "$get_conns")
 
-python3 - "$graph_import" "$base_import" "$graph_get" "$base_get" "$rows" "$duration" <<'PY'
+echo "== raw insert floor (same rows, schema and indexes; then without the secondary indexes)" >&2
+floor_rate=$("$floor" "$work/floor.db" "$duration" | awk '/devices\/s/ {print $2}')
+bare_rate=$("$floor" "$work/bare.db" "$duration" --no-indexes | awk '/devices\/s/ {print $2}')
+
+python3 - "$graph_import" "$base_import" "$graph_get" "$base_get" "$rows" "$duration" "$floor_rate" "$bare_rate" <<'PY'
 import sys
 gi, bi, gg, bg = map(float, sys.argv[1:5])
 rows, duration = sys.argv[5], sys.argv[6]
+floor, bare = float(sys.argv[7]), float(sys.argv[8])
 print(f"HTTP benchmark, {duration} s per run, wrk -t1, 127.0.0.1")
 print(f"{'':28}{'autopilot-graph':>18}{'static baseline':>18}{'ratio':>8}")
 print(f"{'import, requests/s':28}{gi:>18.1f}{bi:>18.1f}{gi / bi:>8.2f}")
 print(f"{'import, devices/s':28}{gi * 500:>18.0f}{bi * 500:>18.0f}{gi / bi:>8.2f}")
 print(f"{'GET by id, requests/s':28}{gg:>18.0f}{bg:>18.0f}{gg / bg:>8.2f}")
 print(f"(imported records in the database at the end: {rows})")
+print()
+print(f"{'':28}{'import':>18}{'raw insert':>18}{'ratio':>8}")
+print(f"{'devices/s, same indexes':28}{gi * 500:>18.0f}{floor:>18.0f}{gi * 500 / floor:>8.2f}")
+print(f"{'devices/s, no secondary idx':28}{'':>18}{bare:>18.0f}")
 PY
