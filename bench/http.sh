@@ -33,7 +33,7 @@ cargo build --release --locked --quiet -p autopilot-graph
 cargo build --release --locked --quiet -p autopilot-server --example static_baseline
 cargo build --release --locked --quiet -p autopilot-store --example insert_floor
 floor=target/release/examples/insert_floor
-bin=target/release/autopilot-graph
+bin="${BIN:-target/release/autopilot-graph}"  # BIN=...: another build, for an A/B run
 baseline=target/release/examples/static_baseline
 
 work="$(mktemp -d)"

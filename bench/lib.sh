@@ -5,7 +5,7 @@
 build_release() { # build_release [more cargo arguments]
   echo "== building (release)" >&2
   cargo build --release --locked --quiet -p autopilot-graph "$@"
-  bin=target/release/autopilot-graph
+  bin="${BIN:-target/release/autopilot-graph}"  # BIN=...: another build, for an A/B run
 }
 
 work="$(mktemp -d)"

@@ -375,6 +375,7 @@ async fn run(args: ServeArgs) -> Result<()> {
     .context("cannot prepare the console password")?;
     let state = AppState {
         console: Arc::new(console),
+        tokens: Arc::default(),
         ops,
         scenarios: scenarios.clone(),
         usage: usage.clone(),

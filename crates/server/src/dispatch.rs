@@ -425,11 +425,23 @@ async fn authenticated(
     state: &AppState,
     authorization: Option<&str>,
 ) -> Result<Principal, GraphError> {
-    let principal = match &state.jwks {
-        Some(verifier) => verifier.authenticate(authorization).await,
-        None => authenticate(&state.key, authorization),
-    }
-    .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
+    // A token verified before is taken from the cache (`token_cache.rs`).
+    let token = crate::auth::bearer(authorization).ok();
+    let cached = token.and_then(|t| state.tokens.get(t));
+    let principal = match cached {
+        Some(principal) => principal,
+        None => {
+            let principal = match &state.jwks {
+                Some(verifier) => verifier.authenticate(authorization).await,
+                None => authenticate(&state.key, authorization),
+            }
+            .map_err(|e| GraphError::unauthenticated(e.to_string()))?;
+            if let Some(token) = token {
+                state.tokens.put(token, &principal);
+            }
+            principal
+        }
+    };
     let span = tracing::Span::current();
     span.record("tenant", principal.tenant.as_str());
     span.record("app", principal.app_id.as_str());

@@ -30,6 +30,7 @@ pub mod scenarios;
 pub mod state;
 pub mod throttle;
 pub mod tls;
+pub mod token_cache;
 pub mod usage;
 pub mod wire;
 pub mod worker;

@@ -87,6 +87,8 @@ pub struct AppState {
     pub ops: Arc<crate::ops::Ops>,
     /// The admin console's settings (its password).
     pub console: Arc<crate::console::session::Settings>,
+    /// Bearer tokens verified already.
+    pub tokens: Arc<crate::token_cache::TokenCache>,
 }
 
 fn span(d: std::time::Duration) -> time::Duration {

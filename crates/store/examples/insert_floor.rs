@@ -59,8 +59,8 @@ fn main() {
     let devices: Vec<(String, Vec<u8>)> = (0..REQUEST)
         .map(|i| {
             let serial = format!("FLOOR-{i:06}");
-            let hash = autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial)
-                .build();
+            let hash =
+                autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial).build();
             (serial, autopilot_hwhash::encode_bytes(&hash).unwrap())
         })
         .collect();

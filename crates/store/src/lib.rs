@@ -26,6 +26,7 @@ mod settings;
 mod sql;
 mod sql_store;
 mod sqlite;
+mod sqlite_conn;
 mod tenants;
 mod time_codec;
 mod usage;

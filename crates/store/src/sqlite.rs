@@ -1,26 +1,30 @@
-//! The SQLite backend: a file in WAL mode (or `sqlite::memory:`), writes serialised by
-//! `BEGIN IMMEDIATE`, and registration rounds decided in one write transaction.
+//! The SQLite backend: a file in WAL mode (or `sqlite::memory:`), reads on a few reader
+//! connections, writes on one writer connection (`BEGIN IMMEDIATE`), and registration rounds
+//! decided in one write transaction. The connections are rusqlite's, used on the caller's
+//! thread (`sqlite_conn.rs`); the migrations are sqlx's, as they always were, so that a
+//! database made by any earlier build upgrades the same way.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use autopilot_domain::{ProcessReport, RegistrationStore, StoreError, ThrottleStore};
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
-};
-use sqlx::{Row as _, Sqlite, Transaction, TypeInfo as _, ValueRef as _};
+use sqlx::ConnectOptions as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use time::OffsetDateTime;
 
 use crate::OpenError;
 use crate::round::{self, Evaluated};
-use crate::sql::{Dialect, Exec, Record, Sql, Value};
+use crate::sql::{Dialect, Exec, Sql};
 use crate::sql_store::{Backend, SqlStore, Tx};
+use crate::sqlite_conn::{Readers, WriteTx, Writer, connect};
 use crate::time_codec::{from_micros, to_micros};
 
 /// The SQLite migrations, numbered and forward-only (`migrations/sqlite`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Reader connections of a database file.
+const READERS: usize = 4;
 
 /// Autopilot data in one SQLite database.
 pub type SqliteStore = SqlStore<SqliteBackend>;
@@ -28,11 +32,8 @@ pub type SqliteStore = SqlStore<SqliteBackend>;
 /// The SQLite side of [`SqliteStore`].
 #[derive(Debug, Clone)]
 pub struct SqliteBackend {
-    pool: SqlitePool,
-}
-
-pub(crate) fn backend(err: sqlx::Error) -> StoreError {
-    StoreError::Backend(err.to_string())
+    writer: Writer,
+    readers: Readers,
 }
 
 impl SqlStore<SqliteBackend> {
@@ -40,43 +41,54 @@ impl SqlStore<SqliteBackend> {
     /// migrations.
     pub async fn open(url: &str) -> Result<Self, OpenError> {
         let memory = url.contains(":memory:") || url.contains("mode=memory");
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| OpenError::Connect(e.to_string()))?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let options = if memory {
-            options
+        let connect_error = |e: &dyn std::fmt::Display| OpenError::Connect(e.to_string());
+        // An in-memory database lives in the connections that share it: a name of its own,
+        // shared while the migrations run on sqlx's connection, then one connection for
+        // everything.
+        let (path, options) = if memory {
+            let name = format!(
+                "file:autopilot-graph-{}?mode=memory&cache=shared",
+                uuid::Uuid::new_v4().simple()
+            );
+            let options = SqliteConnectOptions::from_str(&format!("sqlite:{name}"))
+                .map_err(|e| connect_error(&e))?
+                .shared_cache(true);
+            (name, options)
         } else {
-            options
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| connect_error(&e))?
+                .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Normal);
+            let path = options.get_filename().to_string_lossy().into_owned();
+            (path, options)
         };
-        // An in-memory database lives as long as its one connection: keep exactly one, forever.
-        let pool = if memory {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(4)
-        }
-        .connect_with(options)
-        .await
-        .map_err(|e| OpenError::Connect(e.to_string()))?;
+        let mut migrations = options
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .map_err(|e| connect_error(&e))?;
         MIGRATOR
-            .run(&pool)
+            .run(&mut migrations)
             .await
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        let open = |_| connect(&path, !memory).map_err(|e| connect_error(&e));
+        let writer = open(())?;
+        let readers = if memory {
+            Vec::new()
+        } else {
+            (0..READERS).map(|_| open(())).collect::<Result<_, _>>()?
+        };
+        // The writer holds an in-memory database from here on.
+        drop(migrations);
+        let writer = std::sync::Arc::new(tokio::sync::Mutex::new(writer));
         Ok(SqlStore {
-            backend: SqliteBackend { pool },
+            backend: SqliteBackend {
+                readers: Readers::new(readers, writer.clone()),
+                writer,
+            },
         })
-    }
-
-    /// The connection pool (tests, maintenance).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.backend.pool
     }
 }
 
@@ -84,7 +96,7 @@ impl SqlStore<SqliteBackend> {
 /// the builder makes), else as it is. SQLite looks up a named parameter by walking the list of
 /// names, so binding n of them costs n², which shows at the thousand values of a multi-row
 /// insert; anonymous `?` parameters cost nothing to find.
-fn positional(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn positional(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut expected = 1usize;
     let mut rest = text;
@@ -106,34 +118,14 @@ fn positional(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn record(row: &SqliteRow) -> Result<Record, StoreError> {
-    let mut values = Vec::with_capacity(row.columns().len());
-    for i in 0..row.columns().len() {
-        let raw = row.try_get_raw(i).map_err(backend)?;
-        let value = if raw.is_null() {
-            Value::Null
-        } else {
-            match raw.type_info().name() {
-                "INTEGER" | "BOOLEAN" => Value::Int(row.try_get(i).map_err(backend)?),
-                "BLOB" => Value::Bytes(row.try_get(i).map_err(backend)?),
-                _ => Value::Text(row.try_get(i).map_err(backend)?),
-            }
-        };
-        values.push(value);
-    }
-    Ok(Record(values))
-}
-
-crate::sql::sqlx_exec!(Sqlite, SqliteArguments, positional, record, backend);
-
 #[async_trait]
 impl Backend for SqliteBackend {
-    type Pool = SqlitePool;
-    type Tx = Transaction<'static, Sqlite>;
+    type Pool = Readers;
+    type Tx = WriteTx;
     const DIALECT: Dialect = Dialect::Sqlite;
 
-    fn pool(&self) -> SqlitePool {
-        self.pool.clone()
+    fn pool(&self) -> Readers {
+        self.readers.clone()
     }
 
     fn migrator(&self) -> &'static sqlx::migrate::Migrator {
@@ -141,20 +133,20 @@ impl Backend for SqliteBackend {
     }
 
     fn pool_stats(&self) -> autopilot_domain::PoolStats {
+        // The readers and the writer.
+        let open = u32::try_from(self.readers.len() + 1).unwrap_or(u32::MAX);
+        let busy = self.readers.busy() + usize::from(self.writer.try_lock().is_err());
         autopilot_domain::PoolStats {
-            open: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
+            open,
+            idle: open.saturating_sub(u32::try_from(busy).unwrap_or(u32::MAX)),
+            max: open,
         }
     }
 
     /// A write transaction, taking the write lock at once (`BEGIN IMMEDIATE`): a deferred
     /// transaction that reads first could fail to upgrade while another connection writes.
     async fn write(&self) -> Result<Self::Tx, StoreError> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)
+        WriteTx::begin(&self.writer).await
     }
 }
 

@@ -48,14 +48,17 @@ impl Serialize for WireValue<'_> {
             WireValue::Str(v) => s.serialize_str(v),
             WireValue::Owned(ref v) => s.serialize_str(v),
             WireValue::Json(ref v) => v.serialize(s),
-            WireValue::Id(id) => s.collect_str(&id.hyphenated()),
+            WireValue::Id(id) => {
+                s.serialize_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+            }
             WireValue::Int(n) => s.serialize_i32(n),
             WireValue::Time(None) => s.serialize_str(NEVER),
             WireValue::Time(Some(t)) => s.serialize_str(&datetime(t)),
-            WireValue::Base64(bytes) => s.collect_str(&base64::display::Base64Display::new(
-                bytes,
-                &base64::engine::general_purpose::STANDARD,
-            )),
+            // Encoded whole: through `Display` it went in small chunks, each escaped on its own.
+            WireValue::Base64(bytes) => {
+                use base64::Engine as _;
+                s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
             WireValue::Null | WireValue::OptTime(None) => s.serialize_none(),
             WireValue::Bool(b) => s.serialize_bool(b),
             WireValue::Strings(items) => s.collect_seq(items),

@@ -288,6 +288,7 @@ impl Server {
                 CONSOLE_PASSWORD,
             )),
             ops,
+            tokens: Arc::default(),
             store: store.clone(),
             clock: clock.clone(),
             key: key.clone(),
