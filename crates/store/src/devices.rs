@@ -154,6 +154,18 @@ impl<B: Backend> DeviceStore for SqlStore<B> {
         tenant: &TenantId,
         filter: Option<&autopilot_odata::Expr>,
     ) -> Result<u64, StoreError> {
+        if filter.is_none() {
+            // Kept by the triggers of `device_counts` (its migration).
+            let sql = Sql::with(
+                "SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM device_counts WHERE tenant = $1",
+                vec![tenant.as_str().into()],
+            );
+            let n = match self.backend.pool().row(&sql).await? {
+                Some(row) => row.int(0)?,
+                None => 0,
+            };
+            return Ok(u64::try_from(n).unwrap_or(0));
+        }
         crate::listing::count(
             &mut self.backend.pool(),
             B::DIALECT,

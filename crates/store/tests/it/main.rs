@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod conformance;
+mod counts;
 mod directory;
 mod enrollment;
 mod groups;
@@ -74,6 +75,7 @@ macro_rules! on_every_backend {
 }
 
 on_every_backend!(
+    counts::device_counts_follow_registration_and_deletion,
     conformance::import_then_get_list_count_delete,
     conformance::paging_visits_every_record_once,
     conformance::tenants_are_isolated,
