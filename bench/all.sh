@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Every benchmark with its floor or its target, in one run, and one table of the figures:
+#   - bench/http.sh: GET by id against the static baseline; the import against the raw insert
+#     of the same rows into the same schema (and the floor without secondary indexes);
+#   - bench/registration.sh: 20,000 devices from import to `complete`, 0 s delay;
+#   - bench/odata.sh: `contains` p99 and `$count` at 1,000,000 devices, the server's peak RSS;
+#   - bench/postgres.sh: two instances on one PostgreSQL against one.
+# The table goes to stdout with the date and the machine; each script's own output to
+# target/bench-all/NAME.txt.
+#
+#   bench/all.sh
+#   DEVICES=200000 bench/all.sh      # queries at 200,000 devices instead of a million
+#
+# Not in it yet (issue 21): the CSV comparison under Intune's timing and throttling (bench/
+# import.sh runs it with the default delay), and the fairness between tenants.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/bench-all
+mkdir -p "$out"
+run() { # run NAME COMMAND...: the command's output (stdout and stderr) into $out/NAME.txt
+  local name="$1"; shift
+  echo "== $name" >&2
+  "$@" > "$out/$name.txt" 2>&1 || { echo "$name failed; see $out/$name.txt" >&2; exit 1; }
+}
+
+run http env DURATION="${DURATION:-10}" bench/http.sh
+run registration bench/registration.sh
+run odata env DEVICES="${DEVICES:-1000000}" bench/odata.sh
+run postgres env QUERY_DEVICES="${PG_QUERY_DEVICES:-200000}" bench/postgres.sh
+
+python3 - "$out" "${DEVICES:-1000000}" <<'PY'
+import platform, re, subprocess, sys, datetime
+out, devices = sys.argv[1], int(sys.argv[2])
+def text(name):
+    return open(f"{out}/{name}.txt").read()
+def grab(name, pattern, group=1):
+    m = re.search(pattern, text(name), re.M)
+    if not m:
+        sys.exit(f"no '{pattern}' in {out}/{name}.txt")
+    return float(m.group(group).replace(",", ""))
+
+get_ratio = grab("http", r"^GET by id, requests/s\s+\S+\s+\S+\s+(\S+)")
+get_rate = grab("http", r"^GET by id, requests/s\s+(\S+)")
+import_ratio = grab("http", r"^devices/s, same indexes\s+\S+\s+\S+\s+(\S+)")
+import_rate = grab("http", r"^devices/s, same indexes\s+(\S+)")
+floor_rate = grab("http", r"^devices/s, same indexes\s+\S+\s+(\S+)")
+bare_rate = grab("http", r"^devices/s, no secondary idx\s+(\S+)")
+registered = grab("registration", r"all registered after\s+\S+ s\s+\(\s*(\d+) devices/s")
+contains_p99 = grab("odata", r"^contains\(serialNumber,'<8 chars>'\)\s+median\s+\S+ ms\s+p99\s+(\S+) ms")
+count_median = grab("odata", r"^\$count\s+median\s+(\S+) ms")
+rss = grab("odata", r"server peak RSS:\s+(\S+) MiB")
+pg_one = grab("postgres", r"PostgreSQL, one server.*\n.*\n\s+all registered after\s+\S+ s\s+\(\s*(\d+) devices/s")
+pg_two = grab("postgres", r"PostgreSQL, two servers.*\n.*\n\s+all registered after\s+\S+ s\s+\(\s*(\d+) devices/s")
+
+rows = [
+    ("GET imported record by id, 16 connections", f"{get_rate:,.0f} req/s = {get_ratio:.2f} of the static floor", ">= 0.5", get_ratio >= 0.5),
+    ("import accepted, 500 per request", f"{import_rate:,.0f} devices/s = {import_ratio:.2f} of the raw insert ({floor_rate:,.0f}; {bare_rate:,.0f} without secondary indexes)", ">= 0.8", import_ratio >= 0.8),
+    ("import to complete, 20,000 devices, 0 s delay", f"{registered:,.0f} devices/s", ">= 15,000", registered >= 15000),
+    (f"contains(serialNumber) p99, {devices:,} devices, SQLite", f"{contains_p99:.2f} ms", "< 5 ms", contains_p99 < 5),
+    (f"$count of {devices:,} devices, median", f"{count_median:.2f} ms", "< 5 ms", count_median < 5),
+    ("two instances on one PostgreSQL vs one", f"{pg_two / pg_one:.2f}x ({pg_two:,.0f} vs {pg_one:,.0f} devices/s)", ">= 1.8x", pg_two / pg_one >= 1.8),
+    (f"server peak RSS, {devices:,} devices", f"{rss:.1f} MiB", "< 150 MiB", rss < 150),
+]
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+print(f"autopilot-graph benchmarks, {datetime.date.today()}, {cores} cores ({cpu}), {platform.system()} {platform.release()}")
+print()
+print("| path | measured | target | |")
+print("|---|---|---|---|")
+for path, measured, target, met in rows:
+    print(f"| {path} | {measured} | {target} | {'met' if met else 'not yet'} |")
+PY
