@@ -12,12 +12,13 @@ use crate::time_codec::from_micros;
 impl<B: Backend> TenantStore for SqlStore<B> {
     async fn tenant_summaries(&self, limit: u32) -> Result<Vec<TenantSummary>, StoreError> {
         let mut sql = Sql::new(
-            "WITH t(tenant) AS (SELECT tenant FROM autopilot_devices \
+            "WITH t(tenant) AS (SELECT tenant FROM device_counts \
              UNION SELECT tenant FROM imported_devices \
              UNION SELECT tenant FROM organizations \
              UNION SELECT tenant FROM autopilot_settings) \
              SELECT t.tenant, o.display_name, \
-             (SELECT count(*) FROM autopilot_devices d WHERE d.tenant = t.tenant), \
+             (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM device_counts c \
+              WHERE c.tenant = t.tenant), \
              (SELECT count(*) FROM imported_devices i WHERE i.tenant = t.tenant AND i.status = 0), \
              (SELECT count(*) FROM imported_devices i WHERE i.tenant = t.tenant AND i.status = 4), \
              s.last_trigger_at, s.completes_at, s.previous_sync_at \

@@ -50,4 +50,13 @@ pub async fn device_counts_follow_registration_and_deletion(store: Arc<dyn Store
         .unwrap();
     while store.process_due(T0, 10, None).await.unwrap().processed > 0 {}
     assert_eq!(both(&store, &a).await, (2, 2));
+    // The console's tenant list reads the same counts.
+    let summaries = store.tenant_summaries(100).await.unwrap();
+    let devices = |t: &TenantId| {
+        summaries
+            .iter()
+            .find(|s| s.tenant == t.as_str())
+            .map(|s| s.devices)
+    };
+    assert_eq!((devices(&a), devices(&b)), (Some(2), Some(1)));
 }
