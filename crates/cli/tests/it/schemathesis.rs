@@ -64,6 +64,10 @@ fn run(st: &Path, schema: &Path, base: &str, token: &str, reports: &Path) {
         ])
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--max-time", &seconds, "--workers", "2", "--max-failures", "20"])
+        // Hypothesis' health checks judge how well it generates data for a schema (Microsoft's
+        // documents have patterns that make it discard most examples, at random seeds), not
+        // our answers: a run once failed on one at random. The checks above judge our answers.
+        .args(["--suppress-health-check", "all"])
         .args(["--report", "junit", "--report-junit-path"])
         .arg(&junit)
         .env("NO_COLOR", "1")
