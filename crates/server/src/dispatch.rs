@@ -194,16 +194,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
     }
     // The management API, beside the Graph versions, for admin tokens only.
     if req.uri().path().starts_with(handlers::management::PREFIX) {
-        // The console's requests carry their principal; everyone else's a token.
-        let principal = match req.extensions().get::<Internal>() {
-            Some(Internal(principal)) => principal.clone(),
-            None => {
-                let authorization = req
-                    .headers()
-                    .get(header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok());
-                authenticated(state, authorization).await?
-            }
+        let principal = match presented(&req) {
+            Ok(session) => session,
+            Err(authorization) => authenticated(state, authorization.as_deref()).await?,
         };
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let body = body::within(state, req.into_body(), 1024 * 1024, || {
@@ -234,16 +227,9 @@ async fn handle(state: &AppState, req: Request) -> Result<Response, GraphError> 
         }
         return Ok(handlers::metadata::respond(target.version));
     }
-    let principal = match req.extensions().get::<Internal>() {
-        // The console's own requests: authenticated by its session already.
-        Some(Internal(principal)) => principal.clone(),
-        None => {
-            let authorization = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            authenticated(state, authorization).await?
-        }
+    let principal = match presented(&req) {
+        Ok(session) => session,
+        Err(authorization) => authenticated(state, authorization.as_deref()).await?,
     };
     if state.ops.per_tenant {
         metrics::counter!(
@@ -421,6 +407,20 @@ async fn token(
 }
 
 /// The caller, from its bearer token; its tenant and application join the request's span.
+/// Who sends `req`: the console's own requests carry the principal of their session (checked
+/// already), `Ok`; every other request, `Err` its `Authorization` header, for [`authenticated`].
+/// Not async: a request is not `Sync`, so no reference to it may be held across an await.
+fn presented(req: &Request) -> Result<Principal, Option<String>> {
+    match req.extensions().get::<Internal>() {
+        Some(Internal(principal)) => Ok(principal.clone()),
+        None => Err(req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)),
+    }
+}
+
 async fn authenticated(
     state: &AppState,
     authorization: Option<&str>,
