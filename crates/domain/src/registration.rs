@@ -181,6 +181,23 @@ pub fn decide(facts: DeviceFacts, existing: Option<&Existing>, seen_in_import: b
     }
 }
 
+/// How a round of at most `limit` records is shared among `tenants` tenants with records due,
+/// given longest waiting first: evenly, the remainder to the longest waiting; when more tenants
+/// wait than the round holds, one record each for the `limit` longest waiting. So no tenant's
+/// backlog keeps another tenant's due records out of a round: a tenant importing ten devices
+/// while another has 200,000 due is decided in the next round, not after the 200,000.
+pub fn fair_shares(tenants: usize, limit: u32) -> Vec<u32> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let n = tenants.min(limit);
+    if n == 0 {
+        return Vec::new();
+    }
+    let (each, extra) = (limit / n, limit % n);
+    (0..n)
+        .map(|i| u32::try_from(each + usize::from(i < extra)).unwrap_or(u32::MAX))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,7 +286,34 @@ mod tests {
         );
     }
 
+    #[test]
+    fn shares_are_even_and_sum_to_the_round() {
+        assert_eq!(fair_shares(0, 1000), Vec::<u32>::new());
+        assert_eq!(fair_shares(1, 1000), vec![1000]);
+        assert_eq!(fair_shares(3, 10), vec![4, 3, 3]);
+        assert_eq!(fair_shares(5, 3), vec![1, 1, 1]);
+        assert_eq!(fair_shares(2, 0), Vec::<u32>::new());
+    }
+
     proptest::proptest! {
+        #[test]
+        fn shares_never_exceed_the_round_and_differ_by_at_most_one(
+            tenants in 0usize..5000,
+            limit in 0u32..5000,
+        ) {
+            let shares = fair_shares(tenants, limit);
+            proptest::prop_assert_eq!(shares.len(), tenants.min(limit as usize));
+            let total: u64 = shares.iter().map(|&s| u64::from(s)).sum();
+            if !shares.is_empty() {
+                proptest::prop_assert_eq!(total, u64::from(limit));
+            }
+            proptest::prop_assert!(shares.iter().all(|&s| s >= 1));
+            // Longest waiting first: never less than a later tenant, at most one more.
+            for pair in shares.windows(2) {
+                proptest::prop_assert!(pair[0] >= pair[1] && pair[0] - pair[1] <= 1);
+            }
+        }
+
         #[test]
         fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3100)) {
             let _ = evaluate(&bytes, "S");

@@ -16,7 +16,7 @@ const REQUEST: usize = 500;
 const CHUNK: usize = 100;
 const SECONDARY: [&str; 5] = [
     "imported_devices_by_upload",
-    "imported_devices_due",
+    "imported_devices_waiting",
     "imported_devices_serial",
     "imported_devices_group_tag",
     "imported_devices_status",

@@ -169,32 +169,40 @@ impl PgBackend {
     /// returns them in due order with their hashes.
     async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Record>, StoreError> {
         let mut pool = self.pool.clone();
-        // RETURNING gives the round's columns (ROUND_COLUMNS, then due_at), in no order.
-        let mut claimed = pool
-            .rows(&Sql::with(
-                "WITH c AS (SELECT tenant, id FROM imported_devices \
-                       WHERE status = 0 AND due_at <= $3 \
-                         AND (claim_until IS NULL OR claim_until < $3) \
-                       ORDER BY due_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 UPDATE imported_devices d SET claimed_by = $1, claim_until = $2 FROM c \
-                 WHERE d.tenant = c.tenant AND d.id = c.id \
+        // Each tenant with records due gets its share of the round, claimed through the
+        // partial index of waiting records, tenant first.
+        let shares = round::due_shares(&mut pool, now, limit).await?;
+        if shares.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claim = Sql::new("WITH s(tenant, n) AS (");
+        claim.values(&shares, |row, (tenant, n)| {
+            row.bind(tenant.as_str()).bind(i64::from(*n));
+        });
+        claim.push(
+            "), c AS (SELECT w.tenant, w.id FROM s CROSS JOIN LATERAL \
+               (SELECT tenant, id FROM imported_devices \
+                 WHERE tenant = s.tenant AND status = 0 AND due_at <= ",
+        );
+        claim
+            .bind(to_micros(now))
+            .push(" AND (claim_until IS NULL OR claim_until < ")
+            .bind(to_micros(now))
+            .push(
+                ") ORDER BY due_at, id LIMIT s.n::bigint FOR UPDATE SKIP LOCKED) w) \
+                 UPDATE imported_devices d SET claimed_by = ",
+            )
+            .bind(self.instance.as_str())
+            .push(", claim_until = ")
+            .bind(to_micros(now + self.lease))
+            .push(
+                " FROM c WHERE d.tenant = c.tenant AND d.id = c.id \
                  RETURNING d.tenant, d.id, d.import_id, d.serial_number, d.group_tag, \
                  d.product_key, d.assigned_user, (SELECT h.hash FROM imported_hashes h \
                  WHERE h.tenant = d.tenant AND h.id = d.id), d.created_at, d.position, d.due_at",
-                vec![
-                    self.instance.as_str().into(),
-                    to_micros(now + self.lease).into(),
-                    to_micros(now).into(),
-                    i64::from(limit).into(),
-                ],
-            ))
-            .await?;
-        let mut keyed = Vec::with_capacity(claimed.len());
-        for row in claimed.drain(..) {
-            keyed.push(((row.int(10)?, row.text(1)?), row));
-        }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(keyed.into_iter().map(|(_, row)| row).collect())
+            );
+        // RETURNING gives the round's columns (ROUND_COLUMNS, then due_at), in no order.
+        pool.rows(&claim).await
     }
 }
 
@@ -245,10 +253,7 @@ impl RegistrationStore for SqlStore<PgBackend> {
         if rows.is_empty() {
             return Ok(ProcessReport::default());
         }
-        let records = rows
-            .iter()
-            .map(Evaluated::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let records = round::in_due_order(&rows)?;
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -26,6 +26,59 @@ const CHUNK: usize = 100;
 pub(crate) const ROUND_COLUMNS: &str = "d.tenant, d.id, d.import_id, d.serial_number, \
      d.group_tag, d.product_key, d.assigned_user, h.hash, d.created_at, d.position";
 
+/// The tenants with records waiting (`status = 0`) and each one's earliest due time: a skip
+/// scan of the partial index of waiting records (`imported_devices_waiting`, tenant first),
+/// one index seek per tenant however many records wait.
+const WAITING_TENANTS: &str = "WITH RECURSIVE t(tenant) AS (\
+     SELECT min(tenant) FROM imported_devices WHERE status = 0 \
+     UNION ALL SELECT (SELECT min(i.tenant) FROM imported_devices i \
+       WHERE i.status = 0 AND i.tenant > t.tenant) FROM t WHERE t.tenant IS NOT NULL) \
+   SELECT tenant, (SELECT min(w.due_at) FROM imported_devices w \
+     WHERE w.status = 0 AND w.tenant = t.tenant) FROM t WHERE tenant IS NOT NULL";
+
+/// Every tenant with records waiting, with its earliest due time (microseconds).
+pub(crate) async fn waiting_tenants(db: &mut impl Exec) -> Result<Vec<(String, i64)>, StoreError> {
+    db.rows(&Sql::new(WAITING_TENANTS))
+        .await?
+        .iter()
+        .map(|row| Ok((row.text(0)?, row.int(1)?)))
+        .collect()
+}
+
+/// The tenants with records due at `now`, longest waiting first, each with its share of a
+/// round of `limit` records ([`registration::fair_shares`]).
+pub(crate) async fn due_shares(
+    db: &mut impl Exec,
+    now: OffsetDateTime,
+    limit: u32,
+) -> Result<Vec<(String, u32)>, StoreError> {
+    let now = to_micros(now);
+    let mut due: Vec<(String, i64)> = waiting_tenants(db)
+        .await?
+        .into_iter()
+        .filter(|(_, at)| *at <= now)
+        .collect();
+    due.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    let shares = registration::fair_shares(due.len(), limit);
+    Ok(due
+        .into_iter()
+        .zip(shares)
+        .map(|((t, _), n)| (t, n))
+        .collect())
+}
+
+/// Rows of [`ROUND_COLUMNS`] followed by `due_at`, from any number of tenants, read and put
+/// in due order: within a round a registration counts for the records due after it, whichever
+/// tenant they belong to.
+pub(crate) fn in_due_order(rows: &[Record]) -> Result<Vec<Evaluated>, StoreError> {
+    let mut keyed = Vec::with_capacity(rows.len());
+    for row in rows {
+        keyed.push((row.int(10)?, Evaluated::from_row(row)?));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    Ok(keyed.into_iter().map(|(_, record)| record).collect())
+}
+
 /// A record with the rules' first verdict (the hash alone decides 802).
 #[derive(Debug)]
 pub(crate) struct Evaluated {

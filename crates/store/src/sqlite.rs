@@ -153,7 +153,8 @@ impl Backend for SqliteBackend {
 #[async_trait]
 impl RegistrationStore for SqlStore<SqliteBackend> {
     /// The due records, decided and written in one write transaction: one process, one writer,
-    /// so nothing else can take them meanwhile.
+    /// so nothing else can take them meanwhile. Each tenant with records due gets its share of
+    /// the round, so that no tenant's backlog holds back another's.
     async fn process_due(
         &self,
         now: OffsetDateTime,
@@ -161,23 +162,28 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
         shaper: Option<&dyn autopilot_domain::registration::RecordShaper>,
     ) -> Result<ProcessReport, StoreError> {
         let mut tx = self.backend.write().await?;
-        let due = Sql::with(
-            &format!(
-                "SELECT {} FROM imported_devices d \
-                 JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
-                 WHERE d.status = 0 AND d.due_at <= $1 ORDER BY d.due_at, d.id LIMIT $2",
-                round::ROUND_COLUMNS
-            ),
-            vec![to_micros(now).into(), i64::from(limit).into()],
-        );
-        let rows = tx.rows(&due).await?;
+        let mut rows = Vec::new();
+        for (tenant, share) in round::due_shares(&mut tx, now, limit).await? {
+            let due = Sql::with(
+                &format!(
+                    "SELECT {}, d.due_at FROM imported_devices d \
+                     JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
+                     WHERE d.tenant = $1 AND d.status = 0 AND d.due_at <= $2 \
+                     ORDER BY d.due_at, d.id LIMIT $3",
+                    round::ROUND_COLUMNS
+                ),
+                vec![
+                    tenant.into(),
+                    to_micros(now).into(),
+                    i64::from(share).into(),
+                ],
+            );
+            rows.append(&mut tx.rows(&due).await?);
+        }
         if rows.is_empty() {
             return Ok(ProcessReport::default());
         }
-        let records = rows
-            .iter()
-            .map(Evaluated::from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let records = round::in_due_order(&rows)?;
         let records: Vec<&Evaluated> = records.iter().collect();
         let report =
             round::decide_and_write(&mut tx, &records, now, true, shaper, Dialect::Sqlite).await?;
@@ -186,11 +192,8 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
     }
 
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        let sql = Sql::new("SELECT min(due_at) FROM imported_devices WHERE status = 0");
-        match self.backend.pool().row(&sql).await? {
-            Some(row) => Ok(row.opt_int(0)?.map(from_micros)),
-            None => Ok(None),
-        }
+        let waiting = round::waiting_tenants(&mut self.backend.pool()).await?;
+        Ok(waiting.iter().map(|(_, at)| *at).min().map(from_micros))
     }
 
     /// One process: its own imports wake its worker.

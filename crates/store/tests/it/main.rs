@@ -8,6 +8,7 @@ mod conformance;
 mod counts;
 mod directory;
 mod enrollment;
+mod fairness;
 mod groups;
 mod health;
 mod identities;
@@ -76,6 +77,8 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     counts::device_counts_follow_registration_and_deletion,
+    fairness::a_backlog_does_not_hold_back_another_tenant,
+    fairness::more_tenants_than_a_round_go_longest_waiting_first,
     conformance::import_then_get_list_count_delete,
     conformance::paging_visits_every_record_once,
     conformance::tenants_are_isolated,
