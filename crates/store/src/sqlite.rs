@@ -75,6 +75,9 @@ impl SqlStore<SqliteBackend> {
             .map_err(|e| OpenError::Migrate(e.to_string()))?;
         let open = |_| connect(&path, !memory).map_err(|e| connect_error(&e));
         let writer = open(())?;
+        if !memory {
+            writer_settings(&writer).map_err(|e| connect_error(&e))?;
+        }
         let readers = if memory {
             Vec::new()
         } else {
@@ -90,6 +93,20 @@ impl SqlStore<SqliteBackend> {
             },
         })
     }
+}
+
+/// The writer's own settings, beside [`connect`]'s. Its page cache is 32 MiB rather than 2:
+/// a registration round inserts into a dozen indexes at places all over them (serials, Entra
+/// device ids, physical ids), and with the small cache most of those pages were read from the
+/// file again. The WAL is checkpointed every 10,000 pages rather than every 1,000, so that a
+/// page written by several rounds goes to the database file once; durability is the same
+/// (`synchronous = NORMAL`, each commit in the WAL), and a WAL left larger than 64 MiB is cut
+/// back after its checkpoint. Registration ran 30-40% faster with both (bench/registration.sh).
+fn writer_settings(writer: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
+    writer.pragma_update(None, "cache_size", -32_768)?;
+    writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    writer.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    Ok(())
 }
 
 /// The statement with `?` for `$1`, `$2`, ... when each appears once and in order (anything
