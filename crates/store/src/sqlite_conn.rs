@@ -250,3 +250,51 @@ impl Tx for WriteTx {
         done
     }
 }
+
+/// Checkpoints the WAL twice a second on a connection and thread of its own, so that a commit
+/// does not copy pages into the database file (and sync it) on the writer's time; on two cores
+/// the copy runs beside the next round. A passive checkpoint never waits for the writer or
+/// readers. The writer keeps a checkpoint of its own for a WAL past 50,000 pages, which a
+/// passive checkpoint alone cannot always bring back to its start under continuous writes.
+#[derive(Debug)]
+pub(crate) struct Checkpointer {
+    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl Checkpointer {
+    pub fn start(conn: Connection) -> Checkpointer {
+        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                let (lock, wake) = &*flag;
+                let Ok(mut stopped) = lock.lock() else { return };
+                while !*stopped {
+                    let Ok((guard, _)) =
+                        wake.wait_timeout(stopped, std::time::Duration::from_millis(500))
+                    else {
+                        return;
+                    };
+                    stopped = guard;
+                    if let Err(e) =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; the writer's own checkpoints go on");
+                    }
+                }
+            })
+            .ok();
+        Checkpointer { stop }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        if let Ok(mut stopped) = lock.lock() {
+            *stopped = true;
+        }
+        wake.notify_all();
+    }
+}
