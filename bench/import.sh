@@ -38,7 +38,7 @@ echo "timing: $timing (${settings[*]})"
 
 fresh cli
 start=$(date +%s.%N)
-AUTOPILOT_GRAPH_TOKEN=$token "$bin" import --url "$base" "${cleanup[@]}" --output csv \
+AUTOPILOT_GRAPH_TOKEN=$token "$bin" import --url "$base" ${cleanup[@]+"${cleanup[@]}"} --output csv \
   "$work/devices.csv" > "$work/report.csv" 2>/dev/null
 end=$(date +%s.%N)
 registered=$(grep -c ',registered,' "$work/report.csv")

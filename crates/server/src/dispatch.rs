@@ -87,8 +87,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         .extensions()
         .get::<Arc<scenarios::Shaping>>()
         .map(|s| s.name.clone());
-    let logged = tracing::enabled!(tracing::Level::INFO)
-        || tracing::enabled!(target: "audit", tracing::Level::INFO);
+    // Asked inside the request's span, where the lines go (a filter may name the span).
+    let logged = span.in_scope(|| {
+        tracing::enabled!(tracing::Level::INFO)
+            || tracing::enabled!(target: "audit", tracing::Level::INFO)
+    });
     // The route template costs a second routing of the path: only for a log line or a metric.
     if !logged && state.ops.metrics.is_none() {
         return response;

@@ -53,6 +53,8 @@ fn main() {
     db.pragma_update(None, "cache_size", -32_768).unwrap();
     db.pragma_update(None, "wal_autocheckpoint", 50_000)
         .unwrap();
+    db.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+        .unwrap();
     let checkpoints = rusqlite::Connection::open(&path).unwrap();
     std::thread::spawn(move || {
         loop {

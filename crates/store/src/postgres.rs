@@ -168,15 +168,36 @@ impl PgBackend {
     /// Claims up to `limit` due records that nobody holds (or whose holder's lease ended), and
     /// returns them in due order with their hashes.
     async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Record>, StoreError> {
-        let mut pool = self.pool.clone();
-        // Each tenant with records due gets its share of the round, claimed through the
-        // partial index of waiting records, tenant first.
-        let shares = round::due_shares(&mut pool, now, limit).await?;
+        // Each tenant with records due gets its share of the round; what the tenants with
+        // fewer records due leave goes to those that took their whole share (a second claim
+        // passes over the records the first took: their claim has not ended).
+        let shares = round::due_shares(&mut self.pool.clone(), now, limit).await?;
+        let mut rows = self.claim_shares(now, &shares).await?;
+        let mut taken = vec![0usize; shares.len()];
+        for row in &rows {
+            let tenant = row.text(0)?;
+            if let Some(i) = shares.iter().position(|(t, _)| *t == tenant) {
+                taken[i] += 1;
+            }
+        }
+        let more = round::leftover_shares(&shares, &taken, limit);
+        rows.append(&mut self.claim_shares(now, &more).await?);
+        Ok(rows)
+    }
+
+    /// Claims up to each share of due records of its tenant, through the partial index of
+    /// waiting records (tenant first).
+    async fn claim_shares(
+        &self,
+        now: OffsetDateTime,
+        shares: &[(String, u32)],
+    ) -> Result<Vec<Record>, StoreError> {
         if shares.is_empty() {
             return Ok(Vec::new());
         }
+        let mut pool = self.pool.clone();
         let mut claim = Sql::new("WITH s(tenant, n) AS (");
-        claim.values(&shares, |row, (tenant, n)| {
+        claim.values(shares, |row, (tenant, n)| {
             row.bind(tenant.as_str()).bind(i64::from(*n));
         });
         claim.push(
@@ -259,15 +280,20 @@ impl RegistrationStore for SqlStore<PgBackend> {
             attempt += 1;
             let mut tx = self.backend.write().await?;
             // The records still ours (a claim outlived by its lease may have been taken over),
-            // locked until the outcome is written. Through the partial index of due records.
-            let held = tx
-                .rows(&Sql::with(
-                    "SELECT tenant, id FROM imported_devices \
-                     WHERE status = 0 AND due_at <= $2 AND claimed_by = $1 \
-                     ORDER BY tenant, id FOR UPDATE",
-                    vec![self.backend.instance.as_str().into(), to_micros(now).into()],
-                ))
-                .await?;
+            // locked until the outcome is written, found by their keys.
+            let mut still_ours = Sql::new("WITH c(tenant, id) AS (");
+            still_ours.values(&records, |row, r| {
+                row.bind(r.tenant()).bind(r.id());
+            });
+            still_ours
+                .push(
+                    ") SELECT d.tenant, d.id FROM imported_devices d JOIN c \
+                     ON d.tenant = c.tenant AND d.id = c.id \
+                     WHERE d.status = 0 AND d.claimed_by = ",
+                )
+                .bind(self.backend.instance.as_str())
+                .push(" ORDER BY d.tenant, d.id FOR UPDATE OF d");
+            let held = tx.rows(&still_ours).await?;
             let held: std::collections::HashSet<(String, String)> = held
                 .iter()
                 .map(|r| Ok((r.text(0)?, r.text(1)?)))

@@ -67,6 +67,28 @@ pub(crate) async fn due_shares(
         .collect())
 }
 
+/// What the tenants that took less than their share left of a round of `limit`, shared among
+/// those that took all of theirs (and so may have more due). `taken`: each share's rows.
+pub(crate) fn leftover_shares(
+    shares: &[(String, u32)],
+    taken: &[usize],
+    limit: u32,
+) -> Vec<(String, u32)> {
+    let total: usize = taken.iter().sum();
+    let left = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(total);
+    let full: Vec<&String> = shares
+        .iter()
+        .zip(taken)
+        .filter(|((_, share), n)| usize::try_from(*share).is_ok_and(|s| s == **n))
+        .map(|((tenant, _), _)| tenant)
+        .collect();
+    let left = u32::try_from(left).unwrap_or(u32::MAX);
+    let more = registration::fair_shares(full.len(), left);
+    full.into_iter().cloned().zip(more).collect()
+}
+
 /// Rows of [`ROUND_COLUMNS`] followed by `due_at`, from any number of tenants, read and put
 /// in due order: within a round a registration counts for the records due after it, whichever
 /// tenant they belong to.

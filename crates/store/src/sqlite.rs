@@ -194,22 +194,22 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
     ) -> Result<ProcessReport, StoreError> {
         let mut tx = self.backend.write().await?;
         let mut rows = Vec::new();
-        for (tenant, share) in round::due_shares(&mut tx, now, limit).await? {
-            let due = Sql::with(
-                &format!(
-                    "SELECT {}, d.due_at FROM imported_devices d \
-                     JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
-                     WHERE d.tenant = $1 AND d.status = 0 AND d.due_at <= $2 \
-                     ORDER BY d.due_at, d.id LIMIT $3",
-                    round::ROUND_COLUMNS
-                ),
-                vec![
-                    tenant.into(),
-                    to_micros(now).into(),
-                    i64::from(share).into(),
-                ],
-            );
-            rows.append(&mut tx.rows(&due).await?);
+        // Each tenant's share, then what the tenants with fewer records due left of the round
+        // to those that took their whole share, after the last record each took.
+        let shares = round::due_shares(&mut tx, now, limit).await?;
+        let mut taken = Vec::with_capacity(shares.len());
+        let mut last = std::collections::HashMap::new();
+        for (tenant, share) in &shares {
+            let mut due = tx.rows(&due_of(tenant, now, *share, None)).await?;
+            taken.push(due.len());
+            if let Some(row) = due.last() {
+                last.insert(tenant.clone(), (row.int(10)?, row.text(1)?));
+            }
+            rows.append(&mut due);
+        }
+        for (tenant, share) in round::leftover_shares(&shares, &taken, limit) {
+            let after = last.get(&tenant);
+            rows.append(&mut tx.rows(&due_of(&tenant, now, share, after)).await?);
         }
         if rows.is_empty() {
             return Ok(ProcessReport::default());
@@ -231,6 +231,30 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
     async fn watch_due(&self, _: std::sync::Arc<dyn Fn() + Send + Sync>) -> Result<(), StoreError> {
         Ok(())
     }
+}
+
+/// Up to `limit` of the tenant's due records, oldest first (after `after`, a `(due_at, id)`
+/// already taken), as rows of the round's columns followed by `due_at`.
+fn due_of(tenant: &str, now: OffsetDateTime, limit: u32, after: Option<&(i64, String)>) -> Sql {
+    let mut due = Sql::new(&format!(
+        "SELECT {}, d.due_at FROM imported_devices d \
+         JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
+         WHERE d.tenant = ",
+        round::ROUND_COLUMNS
+    ));
+    due.bind(tenant)
+        .push(" AND d.status = 0 AND d.due_at <= ")
+        .bind(to_micros(now));
+    if let Some((due_at, id)) = after {
+        due.push(" AND (d.due_at, d.id) > (")
+            .bind(*due_at)
+            .push(", ")
+            .bind(id.as_str())
+            .push(")");
+    }
+    due.push(" ORDER BY d.due_at, d.id LIMIT ")
+        .bind(i64::from(limit));
+    due
 }
 
 /// One process: the server counts requests in memory.

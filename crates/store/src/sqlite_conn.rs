@@ -259,36 +259,52 @@ impl Tx for WriteTx {
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
     stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
     pub fn start(conn: Connection) -> Checkpointer {
         let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let flag = stop.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 let (lock, wake) = &*flag;
-                let Ok(mut stopped) = lock.lock() else { return };
-                while !*stopped {
-                    let Ok((guard, _)) =
-                        wake.wait_timeout(stopped, std::time::Duration::from_millis(500))
-                    else {
-                        return;
-                    };
-                    stopped = guard;
+                loop {
+                    {
+                        let Ok(stopped) = lock.lock() else { return };
+                        let Ok((stopped, _)) = wake.wait_timeout_while(
+                            stopped,
+                            std::time::Duration::from_millis(500),
+                            |stopped| !*stopped,
+                        ) else {
+                            return;
+                        };
+                        if *stopped {
+                            return;
+                        }
+                    }
+                    // Without the lock: a store dropped meanwhile waits for this one only.
                     if let Err(e) =
                         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
                     {
                         tracing::warn!(error = %e, "WAL checkpoint failed; the writer's own checkpoints go on");
                     }
                 }
-            })
-            .ok();
-        Checkpointer { stop }
+            });
+        let thread = match thread {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                tracing::warn!(error = %e, "no thread for WAL checkpoints; the writer checkpoints past 50,000 pages");
+                None
+            }
+        };
+        Checkpointer { stop, thread }
     }
 }
 
+/// Stops the thread and waits for it, so that its connection is closed (and, the last one
+/// closed, the WAL checkpointed and removed) before the store is gone.
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         let (lock, wake) = &*self.stop;
@@ -296,5 +312,8 @@ impl Drop for Checkpointer {
             *stopped = true;
         }
         wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
