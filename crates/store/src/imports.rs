@@ -136,13 +136,10 @@ fn imported_scope(
     }
 }
 
-/// Inserts imported devices in multi-row statements.
-async fn insert_imported(
-    tx: &mut impl Exec,
-    tenant: &TenantId,
-    batch: &ImportBatch,
-    upload: Option<&str>,
-) -> Result<(), StoreError> {
+/// The multi-row statements that insert a batch's devices, built before the write
+/// transaction is taken so that the writer holds it only to run them.
+fn insert_imported(tenant: &TenantId, batch: &ImportBatch, upload: Option<&str>) -> Vec<Sql> {
+    let mut statements = Vec::with_capacity(2 * batch.devices.len().div_ceil(INSERT_CHUNK));
     let created = to_micros(batch.created_at);
     for (chunk, ((ids, devices), due)) in batch
         .ids
@@ -172,16 +169,16 @@ async fn insert_imported(
                     .bind(i64::try_from(first + i).unwrap_or(i64::MAX));
             },
         );
-        tx.exec(&rows).await?;
+        statements.push(rows);
         let mut hashes = Sql::new("INSERT INTO imported_hashes (tenant, id, hash) ");
         hashes.values(ids.iter().zip(devices), |row, (id, device)| {
             row.bind(tenant.as_str())
                 .bind(id_text(*id))
                 .bind(device.hardware_identifier.as_slice());
         });
-        tx.exec(&hashes).await?;
+        statements.push(hashes);
     }
-    Ok(())
+    statements
 }
 
 #[async_trait]
@@ -199,6 +196,11 @@ impl<B: Backend> ImportStore for SqlStore<B> {
                 batch.devices.len()
             )));
         }
+        let upload_text = match batch.upload {
+            UploadTarget::None => None,
+            UploadTarget::Existing(id) | UploadTarget::New(id) => Some(id_text(id)),
+        };
+        let statements = insert_imported(tenant, &batch, upload_text.as_deref());
         let mut tx = self.backend.write().await?;
         let upload_id = match batch.upload {
             UploadTarget::None => None,
@@ -221,7 +223,9 @@ impl<B: Backend> ImportStore for SqlStore<B> {
                 Some(id)
             }
         };
-        insert_imported(&mut tx, tenant, &batch, upload_id.map(id_text).as_deref()).await?;
+        for statement in &statements {
+            tx.exec(statement).await?;
+        }
         if let Some(notify) = self.backend.after_import() {
             tx.exec(&notify).await?;
         }
