@@ -20,6 +20,15 @@ async fn waiting(store: &Arc<dyn Store>, t: &TenantId) -> usize {
         .count()
 }
 
+/// How many records of each tenant are still waiting.
+async fn waiting_each(store: &Arc<dyn Store>, tenants: &[TenantId]) -> Vec<usize> {
+    let mut left = Vec::with_capacity(tenants.len());
+    for t in tenants {
+        left.push(waiting(store, t).await);
+    }
+    left
+}
+
 fn serials(prefix: &str, n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("{prefix}-{i}")).collect()
 }
@@ -79,20 +88,14 @@ pub async fn more_tenants_than_a_round_go_longest_waiting_first(store: Arc<dyn S
         .await
         .unwrap();
     assert_eq!(round.processed, 2);
-    let mut left = Vec::new();
-    for t in &tenants {
-        left.push(waiting(&store, t).await);
-    }
+    let left = waiting_each(&store, &tenants).await;
     assert_eq!(left, vec![1, 2, 1], "one each for the two longest waiting");
     // The next round: one record each again, for the two whose waiting record is oldest.
     store
         .process_due(T0 + Duration::seconds(5), 2, None)
         .await
         .unwrap();
-    let mut left = Vec::new();
-    for t in &tenants {
-        left.push(waiting(&store, t).await);
-    }
+    let left = waiting_each(&store, &tenants).await;
     assert_eq!(
         left,
         vec![0, 2, 0],
