@@ -71,19 +71,31 @@ fn main() {
         }
     }
     // The devices of one request, as the server has them once it decoded the body: serials,
-    // group tags, and each hash's 4K bytes.
-    let devices: Vec<(String, Vec<u8>)> = (0..REQUEST)
+    // each hash's 4K bytes and what the hash says.
+    let devices: Vec<(String, Vec<u8>, String)> = (0..REQUEST)
         .map(|i| {
             let serial = format!("FLOOR-{i:06}");
             let hash =
                 autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial).build();
-            (serial, autopilot_hwhash::encode_bytes(&hash).unwrap())
+            let bytes = autopilot_hwhash::encode_bytes(&hash).unwrap();
+            // What the import keeps of the hash (the `facts` column), worked out beforehand.
+            let f = autopilot_domain::registration::evaluate(&bytes, &serial).unwrap();
+            let facts = serde_json::json!([
+                f.hardware_key,
+                f.serial_number,
+                f.manufacturer,
+                f.model,
+                f.sku_number,
+                f.system_family
+            ])
+            .to_string();
+            (serial, bytes, facts)
         })
         .collect();
     let devices_sql = statement(
         "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
-         group_tag, product_key, assigned_user, created_at, due_at, position)",
-        11,
+         group_tag, product_key, assigned_user, created_at, due_at, position, facts)",
+        12,
     );
     let hashes_sql = statement("INSERT INTO imported_hashes (tenant, id, hash)", 3);
     let tenant = "2f5cc0a1-8d3c-4f7b-9b8e-2d1a6f0c3e11";
@@ -102,7 +114,7 @@ fn main() {
         for chunk in 0..REQUEST / CHUNK {
             let range = chunk * CHUNK..(chunk + 1) * CHUNK;
             let mut insert = tx.prepare_cached(&devices_sql).unwrap();
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(CHUNK * 11);
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(CHUNK * 12);
             let positions: Vec<i64> = range.clone().map(|i| i as i64 + 1).collect();
             let none: Option<&str> = None;
             let empty = "";
@@ -120,6 +132,7 @@ fn main() {
                     &now,
                     &hour,
                     &positions[k],
+                    &devices[i].2,
                 ]);
             }
             insert.execute(values.as_slice()).unwrap();

@@ -2,6 +2,7 @@
 //! hashes, and the uploads whose status follows from their devices.
 
 use async_trait::async_trait;
+use autopilot_domain::registration;
 use autopilot_domain::{
     ImportBatch, ImportState, ImportStatus, ImportStore, ImportedDevice, Page, PageRequest,
     StoreError, TenantId, Upload, UploadStatus, UploadTarget,
@@ -150,7 +151,7 @@ fn insert_imported(tenant: &TenantId, batch: &ImportBatch, upload: Option<&str>)
     {
         let mut rows = Sql::new(
             "INSERT INTO imported_devices (tenant, id, import_id, upload_id, serial_number, \
-             group_tag, product_key, assigned_user, created_at, due_at, position) ",
+             group_tag, product_key, assigned_user, created_at, due_at, position, facts) ",
         );
         let first = chunk * INSERT_CHUNK + 1;
         rows.values(
@@ -166,7 +167,11 @@ fn insert_imported(tenant: &TenantId, batch: &ImportBatch, upload: Option<&str>)
                     .bind(device.assigned_user_principal_name.as_str())
                     .bind(created)
                     .bind(to_micros(*due))
-                    .bind(i64::try_from(first + i).unwrap_or(i64::MAX));
+                    .bind(i64::try_from(first + i).unwrap_or(i64::MAX))
+                    .bind(crate::round::facts_text(&registration::evaluate(
+                        &device.hardware_identifier,
+                        &device.serial_number,
+                    )));
             },
         );
         statements.push(rows);

@@ -216,13 +216,9 @@ impl PgBackend {
             .bind(self.instance.as_str())
             .push(", claim_until = ")
             .bind(to_micros(now + self.lease))
-            .push(
-                " FROM c WHERE d.tenant = c.tenant AND d.id = c.id \
-                 RETURNING d.tenant, d.id, d.import_id, d.serial_number, d.group_tag, \
-                 d.product_key, d.assigned_user, (SELECT h.hash FROM imported_hashes h \
-                 WHERE h.tenant = d.tenant AND h.id = d.id), d.created_at, d.position, d.due_at",
-            );
-        // RETURNING gives the round's columns (ROUND_COLUMNS, then due_at), in no order.
+            .push(" FROM c WHERE d.tenant = c.tenant AND d.id = c.id RETURNING ")
+            .push(round::ROUND_COLUMNS);
+        // RETURNING gives the round's columns in no order.
         pool.rows(&claim).await
     }
 }

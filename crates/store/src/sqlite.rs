@@ -203,7 +203,7 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
             let mut due = tx.rows(&due_of(tenant, now, *share, None)).await?;
             taken.push(due.len());
             if let Some(row) = due.last() {
-                last.insert(tenant.clone(), (row.int(10)?, row.text(1)?));
+                last.insert(tenant.clone(), (row.int(round::DUE_AT)?, row.text(1)?));
             }
             rows.append(&mut due);
         }
@@ -234,12 +234,10 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
 }
 
 /// Up to `limit` of the tenant's due records, oldest first (after `after`, a `(due_at, id)`
-/// already taken), as rows of the round's columns followed by `due_at`.
+/// already taken), as rows of the round's columns.
 fn due_of(tenant: &str, now: OffsetDateTime, limit: u32, after: Option<&(i64, String)>) -> Sql {
     let mut due = Sql::new(&format!(
-        "SELECT {}, d.due_at FROM imported_devices d \
-         JOIN imported_hashes h ON h.tenant = d.tenant AND h.id = d.id \
-         WHERE d.tenant = ",
+        "SELECT {} FROM imported_devices d WHERE d.tenant = ",
         round::ROUND_COLUMNS
     ));
     due.bind(tenant)

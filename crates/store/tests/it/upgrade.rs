@@ -59,6 +59,23 @@ async fn check_intact(store: std::sync::Arc<dyn autopilot_domain::Store>) {
     assert_eq!(n, 1);
 }
 
+/// The record imported before the import kept its hash's facts is decided from its hash: the
+/// three bytes do not decode, so it fails with 802.
+async fn decided_from_its_hash(store: std::sync::Arc<dyn autopilot_domain::Store>) {
+    let now = time::OffsetDateTime::now_utc();
+    let report = store.process_due(now, 100, None).await.unwrap();
+    assert_eq!((report.processed, report.completed), (1, 0));
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].0, 802);
+    let tenant = TenantId::new("old");
+    let device = store
+        .get_imported(&tenant, Uuid::parse_str(ID).unwrap(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(device.state.device_error_code, 802);
+}
+
 /// Applies only the first migration of `migrator`.
 async fn first_only<'a, A>(migrator: &Migrator, conn: A)
 where
@@ -87,7 +104,9 @@ async fn a_first_schema_sqlite_database_upgrades_intact() {
         }
         pool.close().await;
     }
-    check_intact(autopilot_store::open(&url).await.unwrap()).await;
+    let store = autopilot_store::open(&url).await.unwrap();
+    check_intact(store.clone()).await;
+    decided_from_its_hash(store).await;
 }
 
 async fn first_schema_postgres(edited_checksum: bool) {
@@ -118,7 +137,9 @@ async fn first_schema_postgres(edited_checksum: bool) {
     }
     check_intact(autopilot_store::open(&url).await.unwrap()).await;
     // Opening again finds nothing left to do.
-    check_intact(autopilot_store::open(&url).await.unwrap()).await;
+    let store = autopilot_store::open(&url).await.unwrap();
+    check_intact(store.clone()).await;
+    decided_from_its_hash(store).await;
 }
 
 #[tokio::test]
