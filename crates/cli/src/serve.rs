@@ -83,10 +83,11 @@ pub struct ServeArgs {
     #[arg(long, env = "AUTOPILOT_GRAPH_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// PostgreSQL: how long this instance's claim on due records holds; if it dies, other
-    /// instances take its records over after this.
-    #[arg(long, env = "AUTOPILOT_GRAPH_CLAIM_LEASE", default_value = "30s", value_parser = autopilot_domain::delay::parse_duration)]
-    pub claim_lease: time::Duration,
+    /// No longer used (accepted so that existing configurations start): a registration round
+    /// locks its records in its own transaction, so a stopped instance's records are free at
+    /// once. Older versions claimed them for this long.
+    #[arg(long, env = "AUTOPILOT_GRAPH_CLAIM_LEASE", hide = true)]
+    pub claim_lease: Option<String>,
 
     /// The most devices one import request may carry; larger requests get 400, and bodies
     /// beyond the matching size 413.
@@ -281,10 +282,14 @@ async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let key = load_key(dir)?;
     let url = crate::database::database_url(dir, args.database_url.as_deref())?;
-    let options = autopilot_store::Options {
-        claim_lease: args.claim_lease,
-    };
-    let store = autopilot_store::open_with(&url, &options)
+    if args.claim_lease.is_some() {
+        tracing::warn!(
+            "--claim-lease (AUTOPILOT_GRAPH_CLAIM_LEASE) is no longer used: a registration \
+             round locks its records in its own transaction, so a stopped instance's records \
+             are free at once"
+        );
+    }
+    let store = autopilot_store::open(&url)
         .await
         .with_context(|| format!("cannot open {}", autopilot_store::redact(&url)))?;
     let clock: Arc<dyn autopilot_domain::Clock> = Arc::new(SystemClock);

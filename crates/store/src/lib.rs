@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use autopilot_domain::Store;
 
-pub use postgres::{CLAIM_LEASE, MIGRATOR as POSTGRES_MIGRATIONS, PgBackend, PgStore};
+pub use postgres::{MIGRATOR as POSTGRES_MIGRATIONS, PgBackend, PgStore};
 pub use sql_store::SqlStore;
 pub use sqlite::{MIGRATOR as SQLITE_MIGRATIONS, SqliteBackend, SqliteStore};
 
@@ -54,33 +54,12 @@ pub enum OpenError {
     Migrate(String),
 }
 
-/// Settings of a store beyond its URL.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    /// PostgreSQL: how long an instance's claim on due records holds before another instance
-    /// may take them over (when the first one died).
-    pub claim_lease: time::Duration,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            claim_lease: CLAIM_LEASE,
-        }
-    }
-}
-
 /// Opens the database a URL names and brings its schema up to date.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, OpenError> {
-    open_with(url, &Options::default()).await
-}
-
-/// [`open`] with settings.
-pub async fn open_with(url: &str, options: &Options) -> Result<Arc<dyn Store>, OpenError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::open(url, options).await?))
+        Ok(Arc::new(PgStore::open(url).await?))
     } else {
         Err(OpenError::UnsupportedUrl(redact(url)))
     }

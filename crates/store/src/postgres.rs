@@ -1,7 +1,8 @@
-//! The PostgreSQL backend, for several server instances on one database: registration work is
-//! claimed with `FOR UPDATE SKIP LOCKED` and a lease, so that no record is decided twice and a
-//! crashed instance's records are taken over once its lease ends; the hardware registry's
-//! primary key settles two instances registering the same hardware at once.
+//! The PostgreSQL backend, for several server instances on one database: a registration round
+//! takes its records with `FOR UPDATE SKIP LOCKED` in its own transaction, so that no record is
+//! decided twice and a crashed instance's records are free again as soon as the database ends
+//! its session; the hardware registry's primary key settles two instances registering the same
+//! hardware at once.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -13,7 +14,6 @@ use autopilot_domain::{ProcessReport, RegistrationStore, StoreError, ThrottleSto
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row as _, Transaction, TypeInfo as _, ValueRef as _};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::OpenError;
 use crate::round::{self, Evaluated};
@@ -51,10 +51,6 @@ async fn accept_edited_first(pool: &PgPool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// How long a claim on due records holds, by default, before another instance may take them
-/// over.
-pub const CLAIM_LEASE: time::Duration = time::Duration::seconds(30);
-
 /// The channel imports notify on.
 const DUE_CHANNEL: &str = "autopilot_graph_due";
 
@@ -68,10 +64,6 @@ pub type PgStore = SqlStore<PgBackend>;
 #[derive(Debug, Clone)]
 pub struct PgBackend {
     pool: PgPool,
-    /// This instance's name on its claims.
-    instance: String,
-    /// How long its claims hold.
-    lease: time::Duration,
     /// Requests counted (for the occasional clean-up of old throttling windows).
     requests: Arc<AtomicU64>,
 }
@@ -102,8 +94,7 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
 impl SqlStore<PgBackend> {
     /// Connects to `postgres://...` and brings the schema up to date (the migrations take an
     /// advisory lock, so instances starting together migrate once).
-    pub async fn open(url: &str, options: &crate::Options) -> Result<Self, OpenError> {
-        let lease = options.claim_lease;
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| OpenError::Connect(crate::redact(&e.to_string())))?
             .application_name("autopilot-graph");
@@ -123,8 +114,6 @@ impl SqlStore<PgBackend> {
         Ok(SqlStore {
             backend: PgBackend {
                 pool,
-                instance: Uuid::new_v4().to_string(),
-                lease,
                 requests: Arc::new(AtomicU64::new(1)),
             },
         })
@@ -165,62 +154,87 @@ fn unchanged(text: &str) -> &str {
 crate::sql::sqlx_exec!(Postgres, PgArguments, unchanged, record, classify);
 
 impl PgBackend {
-    /// Claims up to `limit` due records that nobody holds (or whose holder's lease ended), and
-    /// returns them in due order with their hashes.
-    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<Record>, StoreError> {
-        // Each tenant with records due gets its share of the round; what the tenants with
-        // fewer records due leave goes to those that took their whole share (a second claim
-        // passes over the records the first took: their claim has not ended).
+    /// Takes up to `limit` due records in the round's transaction `tx`, each locked until it
+    /// ends, none that another round holds: each tenant with records due gets its share of the
+    /// round; what the tenants with fewer records due leave goes to those that took their whole
+    /// share (a second pass, after the last record each of those took: a transaction's own
+    /// locks do not make `SKIP LOCKED` pass over a row).
+    async fn take(
+        &self,
+        tx: &mut impl Exec,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Record>, StoreError> {
         let shares = round::due_shares(&mut self.pool.clone(), now, limit).await?;
-        let mut rows = self.claim_shares(now, &shares).await?;
+        let first: Vec<Share> = shares
+            .iter()
+            .map(|(tenant, n)| (tenant.clone(), *n, (i64::MIN, String::new())))
+            .collect();
+        let mut rows = take_shares(tx, now, &first).await?;
         let mut taken = vec![0usize; shares.len()];
+        let mut last: std::collections::HashMap<String, (i64, String)> =
+            std::collections::HashMap::new();
         for row in &rows {
             let tenant = row.text(0)?;
             if let Some(i) = shares.iter().position(|(t, _)| *t == tenant) {
                 taken[i] += 1;
             }
+            let key = (row.int(round::DUE_AT)?, row.text(1)?);
+            let entry = last.entry(tenant).or_insert_with(|| key.clone());
+            if key > *entry {
+                *entry = key;
+            }
         }
-        let more = round::leftover_shares(&shares, &taken, limit);
-        rows.append(&mut self.claim_shares(now, &more).await?);
+        let more: Vec<Share> = round::leftover_shares(&shares, &taken, limit)
+            .into_iter()
+            .map(|(tenant, n)| {
+                let after = last
+                    .get(&tenant)
+                    .cloned()
+                    .unwrap_or((i64::MIN, String::new()));
+                (tenant, n, after)
+            })
+            .collect();
+        rows.append(&mut take_shares(tx, now, &more).await?);
         Ok(rows)
     }
+}
 
-    /// Claims up to each share of due records of its tenant, through the partial index of
-    /// waiting records (tenant first).
-    async fn claim_shares(
-        &self,
-        now: OffsetDateTime,
-        shares: &[(String, u32)],
-    ) -> Result<Vec<Record>, StoreError> {
-        if shares.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pool = self.pool.clone();
-        let mut claim = Sql::new("WITH s(tenant, n) AS (");
-        claim.values(shares, |row, (tenant, n)| {
-            row.bind(tenant.as_str()).bind(i64::from(*n));
-        });
-        claim.push(
-            "), c AS (SELECT w.tenant, w.id FROM s CROSS JOIN LATERAL \
-               (SELECT tenant, id FROM imported_devices \
-                 WHERE tenant = s.tenant AND status = 0 AND due_at <= ",
-        );
-        claim
-            .bind(to_micros(now))
-            .push(" AND (claim_until IS NULL OR claim_until < ")
-            .bind(to_micros(now))
-            .push(
-                ") ORDER BY due_at, id LIMIT s.n::bigint FOR UPDATE SKIP LOCKED) w) \
-                 UPDATE imported_devices d SET claimed_by = ",
-            )
-            .bind(self.instance.as_str())
-            .push(", claim_until = ")
-            .bind(to_micros(now + self.lease))
-            .push(" FROM c WHERE d.tenant = c.tenant AND d.id = c.id RETURNING ")
-            .push(round::ROUND_COLUMNS);
-        // RETURNING gives the round's columns in no order.
-        pool.rows(&claim).await
+/// A tenant's share of a round: how many of its records, after which `(due_at, id)`.
+type Share = (String, u32, (i64, String));
+
+/// Locks up to each share of due records of its tenant, oldest first, through the partial index
+/// of waiting records (tenant first), as rows of the round's columns. A record an older
+/// version's instance claimed (`claim_until`) is left to it until its claim ends.
+async fn take_shares(
+    tx: &mut impl Exec,
+    now: OffsetDateTime,
+    shares: &[Share],
+) -> Result<Vec<Record>, StoreError> {
+    if shares.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut take = Sql::new("WITH s(tenant, n, after_due, after_id) AS (");
+    take.values(shares, |row, (tenant, n, (due, id))| {
+        row.bind(tenant.as_str())
+            .bind(i64::from(*n))
+            .bind(*due)
+            .bind(id.as_str());
+    });
+    take.push(") SELECT w.* FROM s CROSS JOIN LATERAL (SELECT ")
+        .push(round::ROUND_COLUMNS)
+        .push(
+            " FROM imported_devices d WHERE d.tenant = s.tenant AND d.status = 0 \
+             AND d.due_at <= ",
+        )
+        .bind(to_micros(now))
+        .push(" AND (d.claim_until IS NULL OR d.claim_until < ")
+        .bind(to_micros(now))
+        .push(
+            ") AND (d.due_at, d.id) > (s.after_due, s.after_id) \
+             ORDER BY d.due_at, d.id LIMIT s.n::bigint FOR UPDATE OF d SKIP LOCKED) w",
+        );
+    tx.rows(&take).await
 }
 
 #[async_trait]
@@ -256,48 +270,27 @@ impl Backend for PgBackend {
 
 #[async_trait]
 impl RegistrationStore for SqlStore<PgBackend> {
-    /// Claim, decode outside any transaction, then decide and write in a transaction that
-    /// first locks the records still claimed by this instance. A round that loses a race on the
-    /// same hardware to another instance fails on the registry's key and is decided again,
-    /// now seeing the other registration (806 or 808).
+    /// Takes the round's records in its transaction, locked ([`PgBackend::take`]), then
+    /// decides and writes them there. A round that loses a race on the same hardware to
+    /// another instance fails on the registry's key and runs again, now seeing the other
+    /// registration (806 or 808). The import kept what each hash says, so nothing slow runs
+    /// while the records are locked.
     async fn process_due(
         &self,
         now: OffsetDateTime,
         limit: u32,
         shaper: Option<&dyn autopilot_domain::registration::RecordShaper>,
     ) -> Result<ProcessReport, StoreError> {
-        let rows = self.backend.claim(now, limit).await?;
-        if rows.is_empty() {
-            return Ok(ProcessReport::default());
-        }
-        let records = round::in_due_order(&rows)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut tx = self.backend.write().await?;
-            // The records still ours (a claim outlived by its lease may have been taken over),
-            // locked until the outcome is written, found by their keys.
-            let mut still_ours = Sql::new("WITH c(tenant, id) AS (");
-            still_ours.values(&records, |row, r| {
-                row.bind(r.tenant()).bind(r.id());
-            });
-            still_ours
-                .push(
-                    ") SELECT d.tenant, d.id FROM imported_devices d JOIN c \
-                     ON d.tenant = c.tenant AND d.id = c.id \
-                     WHERE d.status = 0 AND d.claimed_by = ",
-                )
-                .bind(self.backend.instance.as_str())
-                .push(" ORDER BY d.tenant, d.id FOR UPDATE OF d");
-            let held = tx.rows(&still_ours).await?;
-            let held: std::collections::HashSet<(String, String)> = held
-                .iter()
-                .map(|r| Ok((r.text(0)?, r.text(1)?)))
-                .collect::<Result<_, StoreError>>()?;
-            let mine: Vec<&Evaluated> = records
-                .iter()
-                .filter(|r| held.contains(&(r.tenant().to_owned(), r.id().to_owned())))
-                .collect();
+            let rows = self.backend.take(&mut tx, now, limit).await?;
+            if rows.is_empty() {
+                return Ok(ProcessReport::default());
+            }
+            let records = round::in_due_order(&rows)?;
+            let mine: Vec<&Evaluated> = records.iter().collect();
             // The rows are locked and ours: the outcome needs no guard of its own.
             let result =
                 round::decide_and_write(&mut tx, &mine, now, false, shaper, Dialect::Postgres)

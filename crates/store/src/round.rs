@@ -192,14 +192,6 @@ impl Evaluated {
             facts,
         })
     }
-
-    pub(crate) fn id(&self) -> &str {
-        &self.id
-    }
-
-    pub(crate) fn tenant(&self) -> &str {
-        &self.tenant
-    }
 }
 
 /// A registry entry: which tenant holds the hardware, and from which import.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use autopilot_domain::{
     DeviceStore as _, ImportStatus, ImportStore as _, RegistrationStore as _, Store, TenantId,
 };
-use autopilot_store::{Options, PgStore};
+use autopilot_store::PgStore;
 use time::Duration;
 
 use crate::conformance::{T0, hashed, state_of};
@@ -15,24 +15,52 @@ fn micros(t: time::OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap()
 }
 
-async fn instance(url: &str, lease: Duration) -> PgStore {
-    PgStore::open(url, &Options { claim_lease: lease })
-        .await
-        .unwrap()
+async fn instance(url: &str) -> PgStore {
+    PgStore::open(url).await.unwrap()
 }
 
 #[tokio::test]
-async fn a_dead_instances_claims_are_taken_over_after_its_lease() {
+async fn records_another_round_holds_are_skipped_and_free_once_it_ends() {
     let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
         return;
     };
-    let store = instance(&url, Duration::seconds(30)).await;
+    let store = instance(&url).await;
+    let t = TenantId::new("held");
+    store
+        .import_devices(&t, hashed(&["H-1", "H-2", "H-3"], T0))
+        .await
+        .unwrap();
+    // Another instance's round holds two of them (locked in its transaction).
+    let mut other = store.pool().begin().await.unwrap();
+    sqlx::query("SELECT id FROM imported_devices WHERE serial_number IN ('H-1', 'H-2') FOR UPDATE")
+        .fetch_all(&mut *other)
+        .await
+        .unwrap();
+    let now = T0 + Duration::seconds(1);
+    let first = store.process_due(now, 100, None).await.unwrap();
+    assert_eq!((first.processed, first.completed), (1, 1));
+    // That instance dies: its session ends, its transaction is rolled back, and its records
+    // are taken at once, each decided once.
+    other.rollback().await.unwrap();
+    let second = store.process_due(now, 100, None).await.unwrap();
+    assert_eq!((second.processed, second.completed), (2, 2));
+    assert_eq!(store.count_devices(&t, None).await.unwrap(), 3);
+    assert_eq!(store.next_due().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_older_instances_claims_are_taken_over_after_its_lease() {
+    let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
+        return;
+    };
+    let store = instance(&url).await;
     let t = TenantId::new("lease");
     let imported = store
         .import_devices(&t, hashed(&["L-1", "L-2", "L-3"], T0))
         .await
         .unwrap();
-    // An instance claimed them and died: its claim is all that is left of it.
+    // An instance of an earlier version (which claimed records in a transaction of their own)
+    // claimed them and died: its claim is all that is left of it.
     sqlx::query("UPDATE imported_devices SET claimed_by = 'dead-instance', claim_until = $1")
         .bind(micros(T0 + Duration::seconds(30)))
         .execute(store.pool())
@@ -68,8 +96,8 @@ async fn two_instances_registering_the_same_hardware_at_once_one_wins() {
     let Some(url) = autopilot_testkit::postgres::fresh_database().await else {
         return;
     };
-    let a = Arc::new(instance(&url, Duration::seconds(30)).await);
-    let b = Arc::new(instance(&url, Duration::seconds(30)).await);
+    let a = Arc::new(instance(&url).await);
+    let b = Arc::new(instance(&url).await);
     let t = TenantId::new("race");
     for round in 0..20 {
         let serial = format!("RACE-{round:02}");
