@@ -29,7 +29,7 @@ run() { # run NAME COMMAND...: the command's output (stdout and stderr) into $ou
 }
 
 run http env DURATION="${DURATION:-10}" bench/http.sh
-run registration bench/registration.sh
+run registration env CLIENTS="${CLIENTS:-4}" bench/registration.sh
 run odata env DEVICES="${DEVICES:-1000000}" bench/odata.sh
 run postgres env QUERY_DEVICES="${PG_QUERY_DEVICES:-200000}" bench/postgres.sh
 run fairness bench/fairness.sh

@@ -411,7 +411,7 @@ async fn write_registered(
                 *record,
                 facts,
                 device_id,
-                Uuid::new_v4().hyphenated().to_string(),
+                Uuid::now_v7().hyphenated().to_string(),
             )
         })
         .collect();
