@@ -6,6 +6,7 @@
 #   - bench/odata.sh: `contains` p99 and `$count` at 1,000,000 devices, the server's peak RSS;
 #   - bench/postgres.sh: two instances on one PostgreSQL against one;
 #   - bench/fairness.sh: a tenant's 10 devices while another tenant has 200,000 due;
+#   - bench/backlog.sh: registration alone (100,000 records due), PostgreSQL two vs one;
 #   - bench/import.sh with TIMING=intune: a 10,000-row CSV through `import` and the
 #     Import-AutopilotCSV way under Intune's timing and throttling. That one takes about 40
 #     minutes (the replay's 10,000 single POSTs are throttled to 100 per 20 s), so it runs only
@@ -33,6 +34,7 @@ run registration env CLIENTS="${CLIENTS:-4}" bench/registration.sh
 run odata env DEVICES="${DEVICES:-1000000}" bench/odata.sh
 run postgres env QUERY_DEVICES="${PG_QUERY_DEVICES:-200000}" bench/postgres.sh
 run fairness bench/fairness.sh
+run backlog bench/backlog.sh
 if [ "${INTUNE_CSV:-0}" = 1 ]; then
   run import-intune env TIMING=intune bench/import.sh
 fi
@@ -60,6 +62,8 @@ count_median = grab("odata", r"^\$count\s+median\s+(\S+) ms")
 rss = grab("odata", r"server peak RSS:\s+(\S+) MiB")
 pg_one = grab("postgres", r"PostgreSQL, one server.*\n.*\n\s+all registered after\s+\S+ s\s+\(\s*(\d+) devices/s")
 pg_two = grab("postgres", r"PostgreSQL, two servers.*\n.*\n\s+all registered after\s+\S+ s\s+\(\s*(\d+) devices/s")
+bl_one = grab("backlog", r"^PostgreSQL, one server.*\(\s*(\d+) devices/s\)")
+bl_two = grab("backlog", r"^PostgreSQL, two servers.*\(\s*(\d+) devices/s\)")
 late = grab("fairness", r"small tenant decided (\S+) s after its delay")
 waiting = grab("fairness", r"backlog still waiting then: (\S+)")
 import os
@@ -81,7 +85,7 @@ rows = [
     ("import to complete, 20,000 devices, 0 s delay", f"{registered:,.0f} devices/s", ">= 15,000", registered >= 15000),
     (f"contains(serialNumber) p99, {devices:,} devices, SQLite", f"{contains_p99:.2f} ms", "< 5 ms", contains_p99 < 5),
     (f"$count of {devices:,} devices, median", f"{count_median:.2f} ms", "< 5 ms", count_median < 5),
-    ("two instances on one PostgreSQL vs one", f"{pg_two / pg_one:.2f}x ({pg_two:,.0f} vs {pg_one:,.0f} devices/s)", ">= 1.8x", pg_two / pg_one >= 1.8),
+    ("two instances on one PostgreSQL vs one", f"{pg_two / pg_one:.2f}x import to complete ({pg_two:,.0f} vs {pg_one:,.0f} devices/s); {bl_two / bl_one:.2f}x registering a backlog ({bl_two:,.0f} vs {bl_one:,.0f})", ">= 1.8x", pg_two / pg_one >= 1.8),
     csv_row,
     ("a tenant's 10-device import while another tenant has 200,000 due", f"decided {late:.2f} s after its delay ({waiting:,.0f} of the backlog still waiting)", "within 2 s", late <= 2),
     (f"server peak RSS, {devices:,} devices", f"{rss:.1f} MiB", "< 150 MiB", rss < 150),
