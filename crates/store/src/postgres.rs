@@ -300,15 +300,20 @@ impl RegistrationStore for SqlStore<PgBackend> {
                     Tx::commit(tx).await?;
                     return Ok(report);
                 }
-                // Dropping the transaction rolls it back; the next attempt sees the winner.
-                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => drop(tx),
+                // Rolled back now, not when the connection is next used: the next attempt
+                // passes over locked records, its own included, and then sees the winner.
+                Err(StoreError::Conflict(_)) if attempt < CONFLICT_RETRIES => {
+                    tx.rollback().await.map_err(classify)?;
+                }
                 Err(e) => return Err(e),
             }
         }
     }
 
-    /// A record claimed by another instance falls due again when the claim ends (if that
-    /// instance died; otherwise it decides the record first).
+    /// A record an instance of an earlier version claimed falls due again when its claim ends
+    /// (if that instance died; otherwise it decides the record first). A record another
+    /// round holds locked is due as it was: the worker finds nothing to take and tries again
+    /// shortly, by when that round has decided it.
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         let sql = Sql::new(
             "SELECT min(GREATEST(due_at, coalesce(claim_until, due_at))) \

@@ -1,5 +1,5 @@
 //! One round of the registration service, the part both databases share: the rules applied to
-//! records already taken (by a write transaction on SQLite, by a claim on PostgreSQL), and the
+//! records already taken (by a write transaction on SQLite, locked by one on PostgreSQL), and the
 //! outcome written in the caller's transaction: the new registered devices with their Entra
 //! device objects, the hardware registry, and each record's state.
 
@@ -145,7 +145,7 @@ pub(crate) fn leftover_shares(
     full.into_iter().cloned().zip(more).collect()
 }
 
-/// Rows of [`ROUND_COLUMNS`] followed by `due_at`, from any number of tenants, read and put
+/// Rows of [`ROUND_COLUMNS`] (which end with `due_at`), from any number of tenants, read and put
 /// in due order: within a round a registration counts for the records due after it, whichever
 /// tenant they belong to.
 pub(crate) fn in_due_order(rows: &[Record]) -> Result<Vec<Evaluated>, StoreError> {

@@ -115,16 +115,8 @@ impl SqlStore<SqliteBackend> {
 /// Registration ran about 40% faster with the cache and the checkpoints moved
 /// (bench/fairness.sh's backlog: 6,500 to 11,800 devices/s).
 ///
-/// Its temporary storage is in memory: a multi-row statement inside a transaction keeps the
-/// pages it changes in a statement journal, so that a failing row undoes the statement alone,
-/// and SQLite spills that journal to a temporary file past 64 KiB. A registration round's
-/// inserts wrote about a sixth of their time into those files. The journal lives for one
-/// statement (a hundred rows), so it stays small; the readers keep the default, so that a
-/// large sort spills to disk rather than growing the server.
-///
 /// [`Checkpointer`]: crate::sqlite_conn::Checkpointer
 fn writer_settings(writer: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
-    writer.pragma_update(None, "temp_store", "MEMORY")?;
     writer.pragma_update(None, "cache_size", -32_768)?;
     writer.pragma_update(None, "wal_autocheckpoint", 50_000)?;
     writer.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;

@@ -283,9 +283,8 @@ pub trait RegistrationStore: Send + Sync {
         shaper: Option<&dyn crate::registration::RecordShaper>,
     ) -> Result<ProcessReport, StoreError>;
 
-    /// When the next processing record falls due (the earliest due time; with several
-    /// instances, a record another instance has claimed falls due when its claim ends), if
-    /// any.
+    /// When the next processing record falls due (the earliest due time; on PostgreSQL, a
+    /// record an earlier version's instance claimed falls due when its claim ends), if any.
     async fn next_due(&self) -> Result<Option<OffsetDateTime>, StoreError>;
 
     /// Calls `wake` whenever another process may have made records due (PostgreSQL: an import
