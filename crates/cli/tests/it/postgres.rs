@@ -539,3 +539,14 @@ async fn import_rides_out_a_database_outage_with_backoff() {
     let log = stop(server);
     assert!(log.contains("status=503"), "the server never answered 503");
 }
+
+/// `--claim-lease` is no longer used (rounds lock their records in their own transaction), and
+/// a configuration that still sets it starts, with a warning that says so.
+#[test]
+fn a_configuration_with_the_retired_claim_lease_still_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = crate::import::serve(&dir.path().join("data"), &["--claim-lease", "30s"]);
+    let log = stop(running);
+    assert!(log.contains("--claim-lease"), "{log}");
+    assert!(log.contains("no longer used"), "{log}");
+}
