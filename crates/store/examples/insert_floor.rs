@@ -48,22 +48,10 @@ fn main() {
     let mut db = rusqlite::Connection::open(&path).unwrap();
     db.pragma_update(None, "journal_mode", "WAL").unwrap();
     db.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    // The server writer's settings: a 32 MiB page cache, and the WAL checkpointed twice a
-    // second on a connection and thread of their own (the writer only past 50,000 pages).
-    db.pragma_update(None, "cache_size", -32_768).unwrap();
-    db.pragma_update(None, "wal_autocheckpoint", 50_000)
-        .unwrap();
-    db.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
-        .unwrap();
-    let checkpoints = rusqlite::Connection::open(&path).unwrap();
-    std::thread::spawn(move || {
-        loop {
-            std::thread::sleep(Duration::from_millis(500));
-            checkpoints
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                .unwrap();
-        }
-    });
+    // The server writer's settings, and its WAL checkpoints on a thread of their own.
+    autopilot_store::floor::writer_settings(&db).unwrap();
+    let _checkpoints =
+        autopilot_store::floor::Checkpointer::start(rusqlite::Connection::open(&path).unwrap());
     if no_indexes {
         for index in SECONDARY {
             db.execute_batch(&format!("DROP INDEX IF EXISTS {index}"))
@@ -79,16 +67,9 @@ fn main() {
                 autopilot_hwhash::SyntheticDevice::new("Contoso", "Laptop 7", &serial).build();
             let bytes = autopilot_hwhash::encode_bytes(&hash).unwrap();
             // What the import keeps of the hash (the `facts` column), worked out beforehand.
-            let f = autopilot_domain::registration::evaluate(&bytes, &serial).unwrap();
-            let facts = serde_json::json!([
-                f.hardware_key,
-                f.serial_number,
-                f.manufacturer,
-                f.model,
-                f.sku_number,
-                f.system_family
-            ])
-            .to_string();
+            let facts = autopilot_store::floor::facts_text(
+                &autopilot_domain::registration::evaluate(&bytes, &serial),
+            );
             (serial, bytes, facts)
         })
         .collect();

@@ -40,6 +40,14 @@ pub use postgres::{MIGRATOR as POSTGRES_MIGRATIONS, PgBackend, PgStore};
 pub use sql_store::SqlStore;
 pub use sqlite::{MIGRATOR as SQLITE_MIGRATIONS, SqliteBackend, SqliteStore};
 
+/// What the raw-insert floor of the benchmarks (`examples/insert_floor.rs`) shares with the
+/// SQLite store, so that it writes the same values with the writer's own settings.
+pub mod floor {
+    pub use crate::round::facts_text;
+    pub use crate::sqlite::writer_settings;
+    pub use crate::sqlite_conn::Checkpointer;
+}
+
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

@@ -16,7 +16,7 @@ use sqlx::{Postgres, Row as _, Transaction, TypeInfo as _, ValueRef as _};
 use time::OffsetDateTime;
 
 use crate::OpenError;
-use crate::round::{self, Evaluated};
+use crate::round::{self, Evaluated, Share};
 use crate::sql::{Dialect, Exec, Record, Sql, Value};
 use crate::sql_store::{Backend, SqlStore, Tx};
 use crate::time_codec::{from_micros, to_micros};
@@ -168,40 +168,14 @@ impl PgBackend {
         let shares = round::due_shares(&mut self.pool.clone(), now, limit).await?;
         let first: Vec<Share> = shares
             .iter()
-            .map(|(tenant, n)| (tenant.clone(), *n, (i64::MIN, String::new())))
+            .map(|(tenant, n)| (tenant.clone(), *n, round::FIRST))
             .collect();
         let mut rows = take_shares(tx, now, &first).await?;
-        let mut taken = vec![0usize; shares.len()];
-        let mut last: std::collections::HashMap<String, (i64, String)> =
-            std::collections::HashMap::new();
-        for row in &rows {
-            let tenant = row.text(0)?;
-            if let Some(i) = shares.iter().position(|(t, _)| *t == tenant) {
-                taken[i] += 1;
-            }
-            let key = (row.int(round::DUE_AT)?, row.text(1)?);
-            let entry = last.entry(tenant).or_insert_with(|| key.clone());
-            if key > *entry {
-                *entry = key;
-            }
-        }
-        let more: Vec<Share> = round::leftover_shares(&shares, &taken, limit)
-            .into_iter()
-            .map(|(tenant, n)| {
-                let after = last
-                    .get(&tenant)
-                    .cloned()
-                    .unwrap_or((i64::MIN, String::new()));
-                (tenant, n, after)
-            })
-            .collect();
+        let more = round::second_pass(&shares, &rows, limit)?;
         rows.append(&mut take_shares(tx, now, &more).await?);
         Ok(rows)
     }
 }
-
-/// A tenant's share of a round: how many of its records, after which `(due_at, id)`.
-type Share = (String, u32, (i64, String));
 
 /// Locks up to each share of due records of its tenant, oldest first, through the partial index
 /// of waiting records (tenant first), as rows of the round's columns. A record an older

@@ -36,9 +36,7 @@ pub(crate) const DUE_AT: usize = 11;
 /// What a record's hash says, as the import writes it to `imported_devices.facts`: the six
 /// facts as a JSON array of strings, or `[]` for a hash that does not decode (802). Kept so
 /// that a round reads a hundred bytes per record instead of the 4 KB hash.
-pub(crate) fn facts_text(
-    facts: &Result<registration::DeviceFacts, registration::Failure>,
-) -> String {
+pub fn facts_text(facts: &Result<registration::DeviceFacts, registration::Failure>) -> String {
     match facts {
         Ok(f) => serde_json::json!([
             f.hardware_key,
@@ -123,26 +121,45 @@ pub(crate) async fn due_shares(
         .collect())
 }
 
-/// What the tenants that took less than their share left of a round of `limit`, shared among
-/// those that took all of theirs (and so may have more due). `taken`: each share's rows.
-pub(crate) fn leftover_shares(
+/// A tenant's share of a round: how many of its records, after which `(due_at, id)`.
+pub(crate) type Share = (String, u32, (i64, String));
+
+/// The `(due_at, id)` before every record: where a tenant's first pass starts.
+pub(crate) const FIRST: (i64, String) = (i64::MIN, String::new());
+
+/// The second pass of a round: what the tenants that took less than their share left of a
+/// round of `limit`, shared among those that took all of theirs (and so may have more due),
+/// each share to be taken after the last `(due_at, id)` its tenant took. `rows`: the first
+/// pass, rows of [`ROUND_COLUMNS`].
+pub(crate) fn second_pass(
     shares: &[(String, u32)],
-    taken: &[usize],
+    rows: &[Record],
     limit: u32,
-) -> Vec<(String, u32)> {
-    let total: usize = taken.iter().sum();
-    let left = usize::try_from(limit)
-        .unwrap_or(usize::MAX)
-        .saturating_sub(total);
+) -> Result<Vec<Share>, StoreError> {
+    let mut taken: HashMap<String, (u32, (i64, String))> = HashMap::new();
+    for row in rows {
+        let key = (row.int(DUE_AT)?, row.text(1)?);
+        let (n, last) = taken.entry(row.text(0)?).or_insert((0, FIRST));
+        *n += 1;
+        if key > *last {
+            *last = key;
+        }
+    }
+    let total: u32 = taken.values().map(|(n, _)| n).sum();
     let full: Vec<&String> = shares
         .iter()
-        .zip(taken)
-        .filter(|((_, share), n)| usize::try_from(*share).is_ok_and(|s| s == **n))
-        .map(|((tenant, _), _)| tenant)
+        .filter(|(tenant, share)| taken.get(tenant).map_or(0, |(n, _)| *n) == *share)
+        .map(|(tenant, _)| tenant)
         .collect();
-    let left = u32::try_from(left).unwrap_or(u32::MAX);
-    let more = registration::fair_shares(full.len(), left);
-    full.into_iter().cloned().zip(more).collect()
+    let more = registration::fair_shares(full.len(), limit.saturating_sub(total));
+    Ok(full
+        .into_iter()
+        .zip(more)
+        .map(|(tenant, n)| {
+            let after = taken.get(tenant).map_or(FIRST, |(_, last)| last.clone());
+            (tenant.clone(), n, after)
+        })
+        .collect())
 }
 
 /// Rows of [`ROUND_COLUMNS`] (which end with `due_at`), from any number of tenants, read and put

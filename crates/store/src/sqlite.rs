@@ -116,7 +116,7 @@ impl SqlStore<SqliteBackend> {
 /// (bench/fairness.sh's backlog: 6,500 to 11,800 devices/s).
 ///
 /// [`Checkpointer`]: crate::sqlite_conn::Checkpointer
-fn writer_settings(writer: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
+pub fn writer_settings(writer: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
     writer.pragma_update(None, "cache_size", -32_768)?;
     writer.pragma_update(None, "wal_autocheckpoint", 50_000)?;
     writer.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
@@ -197,19 +197,12 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
         // Each tenant's share, then what the tenants with fewer records due left of the round
         // to those that took their whole share, after the last record each took.
         let shares = round::due_shares(&mut tx, now, limit).await?;
-        let mut taken = Vec::with_capacity(shares.len());
-        let mut last = std::collections::HashMap::new();
         for (tenant, share) in &shares {
-            let mut due = tx.rows(&due_of(tenant, now, *share, None)).await?;
-            taken.push(due.len());
-            if let Some(row) = due.last() {
-                last.insert(tenant.clone(), (row.int(round::DUE_AT)?, row.text(1)?));
-            }
-            rows.append(&mut due);
+            let first = due_of(tenant, now, *share, &round::FIRST);
+            rows.append(&mut tx.rows(&first).await?);
         }
-        for (tenant, share) in round::leftover_shares(&shares, &taken, limit) {
-            let after = last.get(&tenant);
-            rows.append(&mut tx.rows(&due_of(&tenant, now, share, after)).await?);
+        for (tenant, share, after) in round::second_pass(&shares, &rows, limit)? {
+            rows.append(&mut tx.rows(&due_of(&tenant, now, share, &after)).await?);
         }
         if rows.is_empty() {
             return Ok(ProcessReport::default());
@@ -233,9 +226,9 @@ impl RegistrationStore for SqlStore<SqliteBackend> {
     }
 }
 
-/// Up to `limit` of the tenant's due records, oldest first (after `after`, a `(due_at, id)`
-/// already taken), as rows of the round's columns.
-fn due_of(tenant: &str, now: OffsetDateTime, limit: u32, after: Option<&(i64, String)>) -> Sql {
+/// Up to `limit` of the tenant's due records, oldest first, after `after` (a `(due_at, id)`
+/// already taken, or [`round::FIRST`]), as rows of the round's columns.
+fn due_of(tenant: &str, now: OffsetDateTime, limit: u32, after: &(i64, String)) -> Sql {
     let mut due = Sql::new(&format!(
         "SELECT {} FROM imported_devices d WHERE d.tenant = ",
         round::ROUND_COLUMNS
@@ -243,11 +236,11 @@ fn due_of(tenant: &str, now: OffsetDateTime, limit: u32, after: Option<&(i64, St
     due.bind(tenant)
         .push(" AND d.status = 0 AND d.due_at <= ")
         .bind(to_micros(now));
-    if let Some((due_at, id)) = after {
+    if *after != round::FIRST {
         due.push(" AND (d.due_at, d.id) > (")
-            .bind(*due_at)
+            .bind(after.0)
             .push(", ")
-            .bind(id.as_str())
+            .bind(after.1.as_str())
             .push(")");
     }
     due.push(" ORDER BY d.due_at, d.id LIMIT ")

@@ -257,7 +257,7 @@ impl Tx for WriteTx {
 /// readers. The writer keeps a checkpoint of its own for a WAL past 50,000 pages, which a
 /// passive checkpoint alone cannot always bring back to its start under continuous writes.
 #[derive(Debug)]
-pub(crate) struct Checkpointer {
+pub struct Checkpointer {
     stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }

@@ -4,7 +4,7 @@
 
 use crate::serve::{cli_ok, start_with, stop};
 
-async fn get(url: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) async fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let mut request = crate::client().get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);

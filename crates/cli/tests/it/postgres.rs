@@ -117,7 +117,7 @@ async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigk
     // some of the registration work.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
-        registered_by(&client, &a).await > 0.0,
+        registered_by(&a).await > 0.0,
         "the first instance registered some"
     );
     kill_9(a);
@@ -148,22 +148,15 @@ async fn two_instances_register_twenty_thousand_devices_once_each_despite_a_sigk
         .unwrap();
     assert_eq!(devices, 20_000, "no device registered twice");
     assert!(
-        registered_by(&client, &b).await > 0.0,
+        registered_by(&b).await > 0.0,
         "the second instance registered some"
     );
     stop_clean(b);
 }
 
 /// The devices an instance has registered, by its metrics.
-async fn registered_by(client: &reqwest::Client, running: &Running) -> f64 {
-    let text = client
-        .get(format!("{}/metrics", running.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+async fn registered_by(running: &Running) -> f64 {
+    let (_, text) = crate::ops::get(&format!("{}/metrics", running.base), None).await;
     text.lines()
         .filter(|l| l.starts_with("autopilot_graph_registrations_total{"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
